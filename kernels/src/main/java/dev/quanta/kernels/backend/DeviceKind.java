@@ -1,0 +1,3 @@
+package dev.quanta.kernels.backend;
+
+public enum DeviceKind { CPU, GPU, IGPU, ACCELERATOR }

@@ -1,0 +1,4 @@
+/**
+ * OpenAI-compatible HTTP server (issue: server).
+ */
+package dev.quanta.server;
