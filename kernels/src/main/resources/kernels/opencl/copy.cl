@@ -2,14 +2,19 @@
 // (every weight type of quants.h); destinations are F32, F16, BF16 or Q8_0.
 #include "../quants.h"
 
-/** out[j] = dequantized table row ids[j]; an id out of range gives NaN (ids from the host are checked before). */
-kernel void get_rows(const GLOBAL uchar* tab, ulong to, ulong tnb1, int type, int n_rows,
+/**
+ * out[j] = dequantized table row ids[j], for the ids in [row0, row0 + n_rows) (tab points at row0:
+ * a table split over several allocations is gathered one piece per launch). The launch with
+ * row0 == 0 writes NaN for an id outside [0, total_rows) (ids from the host are checked before).
+ */
+kernel void get_rows(const GLOBAL uchar* tab, ulong to, ulong tnb1, int type, int row0, int n_rows, int total_rows,
                      const GLOBAL uchar* ids, ulong io, GLOBAL uchar* y, ulong yo, int ne0) {
     int i = get_global_id(0), j = get_global_id(1);
     if (i >= ne0) return;
     int id = ((const GLOBAL int*) (ids + io))[j];
     GLOBAL float* yr = (GLOBAL float*) (y + yo) + (ulong) j * ne0;
-    yr[i] = (id < 0 || id >= n_rows) ? NAN : deq_any(type, tab + to + (ulong) id * tnb1, i);
+    if (id >= row0 && id < row0 + n_rows) yr[i] = deq_any(type, tab + to + (ulong) (id - row0) * tnb1, i);
+    else if (row0 == 0 && (id < 0 || id >= total_rows)) yr[i] = NAN;
 }
 
 /** Byte offset of row r of a 4-D strided tensor. */

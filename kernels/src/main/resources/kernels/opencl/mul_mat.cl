@@ -1,4 +1,6 @@
 // MUL_MAT(W[k, n] any type, X[k, m] F32) -> Y[n, m], y[j][i] = dot(W row i, X row j).
+// A launch covers weight rows [row0, row0 + n) (w points at row0) of an output with ldy rows:
+// weights split over several allocations run one piece per launch.
 //  - mul_mat_vec_T (decode, m small): one work-group per weight row; each work-item takes 32-element
 //    chunks (a block, or a K-quant sub-block) and the group reduces; the weight row is read once
 //    per activation row from cache.
@@ -8,7 +10,7 @@
 
 #define MUL_MAT_VEC(T) \
 kernel void mul_mat_vec_##T(const GLOBAL uchar* w, ulong wo, ulong wnb1, const GLOBAL uchar* x, ulong xo, ulong xnb1, \
-                            GLOBAL uchar* y, ulong yo, int k, int n, int m, LOCAL float* s) { \
+                            GLOBAL uchar* y, ulong yo, int k, int n, int m, int ldy, int row0, LOCAL float* s) { \
     int row = get_group_id(0), lid = LID(), lsz = LSIZE(); \
     const GLOBAL uchar* wr = w + wo + (ulong) row * wnb1; \
     int nc = (k + 31) / 32; \
@@ -17,7 +19,7 @@ kernel void mul_mat_vec_##T(const GLOBAL uchar* w, ulong wo, ulong wnb1, const G
         float acc = 0.0f; \
         for (int c = lid; c < nc; c += lsz) acc += dot32_##T(wr, c, xr + 32 * c, k - 32 * c); \
         acc = wg_sum(acc, s); \
-        if (lid == 0) ((GLOBAL float*) (y + yo))[(ulong) j * n + row] = acc; \
+        if (lid == 0) ((GLOBAL float*) (y + yo))[(ulong) j * ldy + row0 + row] = acc; \
     } \
 }
 
@@ -37,7 +39,7 @@ MUL_MAT_VEC(q6_K)
 #define TK 32
 
 kernel void mul_mat_mat(const GLOBAL uchar* w, ulong wo, ulong wnb1, int type, const GLOBAL uchar* x, ulong xo,
-                        ulong xnb1, GLOBAL uchar* y, ulong yo, int k, int n, int m) {
+                        ulong xnb1, GLOBAL uchar* y, ulong yo, int k, int n, int m, int ldy, int row0) {
     LOCAL float wt[TK][TILE + 1];
     LOCAL float xt[TK][TILE + 1];
     int tx = get_local_id(0), ty = get_local_id(1), tid = ty * 16 + tx;
@@ -58,10 +60,10 @@ kernel void mul_mat_mat(const GLOBAL uchar* w, ulong wo, ulong wnb1, int type, c
         }
         BARRIER();
     }
-    GLOBAL float* yy = (GLOBAL float*) (y + yo);
+    GLOBAL float* yy = (GLOBAL float*) (y + yo) + row0;
     int i0 = n0 + tx, i1 = n0 + tx + 16, j0 = m0 + ty, j1 = m0 + ty + 16;
-    if (i0 < n && j0 < m) yy[(ulong) j0 * n + i0] = a00;
-    if (i0 < n && j1 < m) yy[(ulong) j1 * n + i0] = a01;
-    if (i1 < n && j0 < m) yy[(ulong) j0 * n + i1] = a10;
-    if (i1 < n && j1 < m) yy[(ulong) j1 * n + i1] = a11;
+    if (i0 < n && j0 < m) yy[(ulong) j0 * ldy + i0] = a00;
+    if (i0 < n && j1 < m) yy[(ulong) j1 * ldy + i0] = a01;
+    if (i1 < n && j0 < m) yy[(ulong) j0 * ldy + i1] = a10;
+    if (i1 < n && j1 < m) yy[(ulong) j1 * ldy + i1] = a11;
 }

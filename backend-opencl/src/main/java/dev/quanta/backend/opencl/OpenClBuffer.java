@@ -113,6 +113,39 @@ public final class OpenClBuffer implements DeviceBuffer {
         }
     }
 
+    /** Rows [first, first + count) of a 2-D tensor, held in one region. */
+    public record Piece(long first, long count, Region region) {}
+
+    /** True when bytes [offset, offset+bytes) lie in one chunk. */
+    public boolean inOneChunk(long offset, long bytes) {
+        int c = (int) (offset / chunkSize);
+        return offset - c * chunkSize + bytes <= chunks.get(c).size();
+    }
+
+    /**
+     * The rows of a 2-D tensor (first row at {@code offset}, {@code nb1} apart) as pieces that each
+     * lie in one chunk; a row that straddles two chunks is joined into a piece of its own.
+     */
+    public java.util.List<Piece> rowPieces(long offset, long rowBytes, long nb1, long nRows, String what, ClQueue q) {
+        java.util.List<Piece> out = new ArrayList<>();
+        long r = 0;
+        while (r < nRows) {
+            long start = offset + r * nb1;
+            if (!inOneChunk(start, rowBytes)) {
+                out.add(new Piece(r, 1, region(start, rowBytes, what + " row " + r, q)));
+                r++;
+                continue;
+            }
+            int c = (int) (start / chunkSize);
+            long chunkEnd = c * chunkSize + chunks.get(c).size();
+            long n = 1;
+            while (r + n < nRows && offset + (r + n) * nb1 + rowBytes <= chunkEnd) n++;
+            out.add(new Piece(r, n, new Region(chunks.get(c), start - c * chunkSize)));
+            r += n;
+        }
+        return out;
+    }
+
     /** A region that kernels will write: must lie in one chunk. */
     public Region writableRegion(long offset, long bytes, String what) {
         int c = (int) (offset / chunkSize);

@@ -207,30 +207,62 @@ final class OpenClStream implements Stream {
 
     // ---- ops ---------------------------------------------------------------------------------
 
-    /** copy.cl get_rows. */
+    /** copy.cl get_rows, one launch per piece of a table split over several allocations. */
     private void getRows(Tensor n) {
         Tensor tab = n.src(0), ids = n.src(1);
         if (!device.supports(n)) throw unsupported(n);
         checkIds(ids, tab.ne(1), "GET_ROWS", tab);
-        Rows t = rows(tab);
-        launch("get_rows").mem(t.loc()).l(t.nb1()).i(tab.type().id).i((int) tab.ne(1)).mem(in(ids)).mem(out(n)).i((int) n.ne(0))
-                .run(new long[] {roundUp(n.ne(0), GROUP), ids.ne(0)}, new long[] {GROUP, 1});
+        Loc idl = in(ids), y = out(n);
+        for (Piece p : pieces(tab)) {
+            launch("get_rows").mem(p.loc()).l(p.nb1()).i(tab.type().id).i((int) p.first()).i((int) p.count())
+                    .i((int) tab.ne(1)).mem(idl).mem(y).i((int) n.ne(0))
+                    .run(new long[] {roundUp(n.ne(0), GROUP), ids.ne(0)}, new long[] {GROUP, 1});
+        }
     }
 
-    /** mul_mat.cl: mul_mat_vec_T for a few activation rows, mul_mat_mat (tiled) beyond. */
+    /** Rows [first, first+count) of a 2-D source at loc, nb1 apart. */
+    record Piece(long first, long count, Loc loc, long nb1) {}
+
+    /**
+     * The rows of a weight as pieces that each lie in one allocation: one piece unless the tensor is
+     * storage in a buffer split over several cl_mem chunks and crosses a boundary.
+     */
+    private List<Piece> pieces(Tensor t) {
+        Tensor r = t;
+        long off = 0;
+        while (r.op() == Op.VIEW) {
+            off += ((OpParams.View) r.params()).offset();
+            r = r.src(0);
+        }
+        if (t.ne(2) * t.ne(3) == 1 && r.kind() == Tensor.Kind.STORAGE && r.buffer() instanceof OpenClBuffer b
+                && !b.inOneChunk(r.offset() + off, span(t))) {
+            List<Piece> out = new ArrayList<>();
+            for (OpenClBuffer.Piece p : b.rowPieces(r.offset() + off, t.rowBytes(), t.nb(1), t.ne(1), "tensor '" + t.name() + "'", queue))
+                out.add(new Piece(p.first(), p.count(), new Loc(p.region().buffer(), p.region().offset()), t.nb(1)));
+            return out;
+        }
+        Rows rows = rows(t);
+        return List.of(new Piece(0, t.nrows(), rows.loc(), rows.nb1()));
+    }
+
+    /** mul_mat.cl: mul_mat_vec_T for a few activation rows, mul_mat_mat (tiled) beyond; one launch per weight piece. */
     private void mulMat(Tensor n) {
         Tensor w = n.src(0), x = n.src(1);
         if (!device.supports(n)) throw unsupported(n);
-        Rows wr = rows(w), xr = rows(x);
+        Rows xr = rows(x);
         int k = (int) w.ne(0), rowsW = (int) w.ne(1), m = (int) x.nrows();
         Loc y = out(n);
-        if (m <= GEMV_MAX_ROWS || device.info().maxWorkGroupSize() < 256) {
-            launch("mul_mat_vec_" + w.type().name().toLowerCase().replace("_k", "_K")).mem(wr.loc()).l(wr.nb1())
-                    .mem(xr.loc()).l(xr.nb1()).mem(y).i(k).i(rowsW).i(m).local(4L * group)
-                    .run(new long[] {(long) rowsW * group}, new long[] {group});
-        } else {
-            launch("mul_mat_mat").mem(wr.loc()).l(wr.nb1()).i(w.type().id).mem(xr.loc()).l(xr.nb1()).mem(y).i(k).i(rowsW).i(m)
-                    .run(new long[] {ceilDiv(rowsW, 32) * 16L, ceilDiv(m, 32) * 16L}, new long[] {16, 16});
+        boolean gemv = m <= GEMV_MAX_ROWS || device.info().maxWorkGroupSize() < 256;
+        for (Piece p : pieces(w)) {
+            int cnt = (int) p.count(), row0 = (int) p.first();
+            if (gemv) {
+                launch("mul_mat_vec_" + w.type().name().toLowerCase().replace("_k", "_K")).mem(p.loc()).l(p.nb1())
+                        .mem(xr.loc()).l(xr.nb1()).mem(y).i(k).i(cnt).i(m).i(rowsW).i(row0).local(4L * group)
+                        .run(new long[] {(long) cnt * group}, new long[] {group});
+            } else {
+                launch("mul_mat_mat").mem(p.loc()).l(p.nb1()).i(w.type().id).mem(xr.loc()).l(xr.nb1()).mem(y).i(k).i(cnt).i(m)
+                        .i(rowsW).i(row0).run(new long[] {ceilDiv(cnt, 32) * 16L, ceilDiv(m, 32) * 16L}, new long[] {16, 16});
+            }
         }
     }
 
