@@ -18,7 +18,7 @@ CP="$(ls "$D"/lib/*.jar | tr '\n' ':')$(ls "$D"/test/*.jar | tr '\n' ':')"
 } >"$OUT/system.txt" 2>&1
 
 # 1. CUDA conformance + golden/reference tests with the CUDA backend forced.
-"$J" $FLAGS -Dquanta.shared="$ROOT/shared" -Dquanta.test.backend=cuda -jar "$D"/junit-platform-console-standalone-*.jar \
+"$J" $FLAGS -Dquanta.shared="$D/shared" -Dquanta.test.backend=cuda -jar "$D"/junit-platform-console-standalone-*.jar \
   execute --class-path "$CP" --scan-class-path --include-classname '.*(Cuda|Golden|Reference.*Model).*' \
   --details=tree --disable-banner >"$OUT/tests.txt" 2>&1
 echo "tests exit $?" >>"$OUT/tests.txt"

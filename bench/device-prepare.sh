@@ -20,6 +20,11 @@ cp cli/target/lib/*.jar "$D/lib/"
 ./mvnw -B -ntp -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 -DoutputDirectory="$D"
 ./mvnw -B -ntp -q dependency:copy-dependencies -pl bench -DincludeScope=runtime -DoutputDirectory="$D/lib"
 rm -f "$D"/lib/*-tests.jar
+# The test data the device tests read (../shared does not travel; the carried tree must stay < 64 MiB).
+mkdir -p "$D/shared/testdata/reference"
+cp -r ../shared/testdata/stories260K "$D/shared/testdata/"
+for m in llama-gqa-f32 llama-medium-q4_0 llama-medium-q4_k_m qwen2-q8_0; do cp -r "../shared/testdata/reference/$m" "$D/shared/testdata/reference/"; done
+cp ../shared/testdata/reference/README.md "$D/shared/testdata/reference/"
 "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.incubator.vector,jdk.unsupported,java.net.http,jdk.httpserver,java.naming,java.sql,jdk.crypto.ec,jdk.zipfs \
   --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$D/jre"
 du -sh "$D" "$D/jre" "$D/lib"
