@@ -79,13 +79,47 @@ public final class CaseContext {
         return graph.input(name, GgmlType.I32, values.length).setInts(values);
     }
 
-    /** Weights: seeded standard normal floats (times {@code scale}) encoded in {@code type} by its reference quantizer. */
+    /**
+     * Weights: seeded standard normal floats (times {@code scale}) encoded in {@code type} by its
+     * reference quantizer. A decode-only type (no quantizer) gets random blocks instead, each redrawn
+     * until it decodes to finite values of moderate size ({@code scale} is then not applied).
+     */
     public Tensor weights(String name, GgmlType type, float scale, long... ne) {
         long n = 1;
         for (long d : ne) n *= d;
+        if (!QuantCodecs.of(type).canQuantize()) return randomBlocks(name, type, n, ne);
         float[] v = randn((int) n);
         for (int i = 0; i < v.length; i++) v[i] *= scale;
         return storage(name, type, v, ne);
+    }
+
+    private Tensor randomBlocks(String name, GgmlType type, long n, long... ne) {
+        QuantCodec codec = QuantCodecs.of(type);
+        long blocks = n / type.blockSize;
+        MemorySegment host = Arena.ofAuto().allocate(GUARD + blocks * type.typeSize + GUARD, 64);
+        host.fill(PATTERN);
+        byte[] block = new byte[type.typeSize];
+        float[] decoded = new float[type.blockSize];
+        for (long b = 0; b < blocks; b++) {
+            MemorySegment at = host.asSlice(GUARD + b * type.typeSize, type.typeSize);
+            for (int attempt = 0; ; attempt++) {
+                if (attempt == 1000) throw new IllegalStateException("no random " + type + " block decodes to moderate values");
+                rnd.nextBytes(block);
+                MemorySegment.copy(MemorySegment.ofArray(block), 0, at, 0, block.length);
+                codec.dequantizeRow(at, 0, decoded, 0, type.blockSize);
+                float max = 0;
+                boolean finite = true;
+                for (float f : decoded) {
+                    finite &= Float.isFinite(f);
+                    max = Math.max(max, Math.abs(f));
+                }
+                if (finite && max > 1e-2f && max < 1e2f) break;
+            }
+        }
+        DeviceBuffer buf = device.allocate(host.byteSize(), name);
+        buf.write(0, host);
+        buffers.add(new Guarded(name, buf, host.byteSize()));
+        return Tensor.storage(name, type, buf, GUARD, ne);
     }
 
     /**

@@ -314,17 +314,17 @@ public final class ConformanceCatalogue {
 
     private static void cpy(List<ConformanceCase> c) {
         for (GgmlType t : codecTypes()) {
-            if (!QuantCodecs.of(t).canQuantize()) continue;
             double budget = t.isQuantized() ? QUANT_STORE : EXACT;
             long n = t.blockSize == 1 ? 67 : 2L * t.blockSize;
+            add(c, Op.CPY, t, t + shape(n, 2) + " -> F32", EXACT,
+                    ctx -> List.of(ctx.graph().cpy(ctx.weights("w", t, 1f, n, 2), GgmlType.F32).markOutput()));
+            if (!QuantCodecs.of(t).canQuantize()) continue;
             add(c, Op.CPY, t, "F32" + shape(n, 3) + " -> " + t, budget,
                     ctx -> List.of(ctx.graph().cpy(ctx.input("a", n, 3), t).markOutput()));
             add(c, Op.CPY, t, "F32 strided cols -> " + t, budget, ctx -> {
                 Graph g = ctx.graph();
                 return List.of(g.cpy(g.cols(ctx.input("wide", n + 5, 2), 5, n), t).markOutput());
             });
-            add(c, Op.CPY, t, t + shape(n, 2) + " -> F32", EXACT,
-                    ctx -> List.of(ctx.graph().cpy(ctx.weights("w", t, 1f, n, 2), GgmlType.F32).markOutput()));
         }
     }
 
@@ -353,8 +353,9 @@ public final class ConformanceCatalogue {
      * with SET_ROWS, GQA attention over a view of the cache, output projection, residuals, SwiGLU FFN.
      */
     static List<Tensor> llamaLayer(CaseContext ctx, GgmlType wt, int nTok, int nPast) {
-        int bs = Math.max(32, wt.blockSize);
-        int dim = 2 * bs, hd = 32, nHead = dim / hd, nKvHead = nHead / 2, kvDim = nKvHead * hd, ffn = 3 * bs, nCtx = 16;
+        int bs = Math.max(32, wt.blockSize);                 // K-quants: one super-block per row keeps the case fast
+        int dim = bs == 32 ? 64 : bs, hd = 32, nHead = dim / hd, nKvHead = nHead / 2, kvDim = nKvHead * hd;
+        int ffn = bs == 32 ? 96 : bs, nCtx = 16;
         int qkvDim = dim + 2 * kvDim, nKv = nPast + nTok;
         float ws = 1f / (float) Math.sqrt(dim);
         Graph g = ctx.graph();
