@@ -65,8 +65,10 @@ public final class GgufWriter {
             if (ne.length < 1 || ne.length > 4) throw new IllegalArgumentException("tensor '" + name + "': " + ne.length + " dims (1..4 allowed)");
             if (type.isRetired()) throw new IllegalArgumentException("tensor '" + name + "': retired type " + type.ggmlName());
             for (long d : ne) if (d < 0) throw new IllegalArgumentException("tensor '" + name + "': negative dimension");
-            if (nelements() % type.blockSize != 0)
-                throw new IllegalArgumentException("tensor '" + name + "': " + nelements() + " elements is not a whole number of " + type + " blocks");
+            long n = 1;
+            for (long d : ne) n = Math.multiplyExact(n, d);
+            if (n % type.blockSize != 0)
+                throw new IllegalArgumentException("tensor '" + name + "': " + n + " elements is not a whole number of " + type + " blocks");
         }
 
         public long nelements() {
@@ -83,12 +85,27 @@ public final class GgufWriter {
     private final LinkedHashMap<String, GgufValue> metadata = new LinkedHashMap<>();
     private final List<Tensor> tensors = new ArrayList<>();
     private final Set<String> tensorNames = new HashSet<>();
+    private boolean padEmptyDataSection = true;
+
+    /**
+     * Whether a file without tensors still ends with padding to the alignment (llama.cpp's writer
+     * pads, gguf-py's does not; readers accept both). Default true. {@link #copyOf} keeps the source's choice.
+     */
+    public GgufWriter padEmptyDataSection(boolean pad) {
+        this.padEmptyDataSection = pad;
+        return this;
+    }
+
+    private boolean padHeader() {
+        return !tensors.isEmpty() || padEmptyDataSection;
+    }
 
     /** A writer holding the metadata and tensors of {@code f} (data read in place from its mapping). */
     public static GgufWriter copyOf(GgufFile f) {
         GgufWriter w = new GgufWriter();
         w.metadata.putAll(f.metadata().asMap());
         for (GgufTensorInfo t : f.tensors()) w.addTensor(t.name(), t.type(), t.ne(), TensorSource.of(f.tensorData(t)));
+        if (f.tensors().isEmpty()) w.padEmptyDataSection(f.fileSize() >= f.dataStart());
         return w;
     }
 
@@ -148,7 +165,7 @@ public final class GgufWriter {
     /** Total size of the file {@link #write} will produce. */
     public long fileSize() {
         int a = alignment();
-        long n = GgufFile.align(headerSize(), a);
+        long n = padHeader() ? GgufFile.align(headerSize(), a) : headerSize();
         for (Tensor t : tensors) n += GgufFile.align(t.byteSize(), a);
         return n;
     }
@@ -176,7 +193,7 @@ public final class GgufWriter {
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ChannelOut out = new ChannelOut(ch);
             writeHeader(out, align);
-            out.pad(align);
+            if (padHeader()) out.pad(align);
             for (Tensor t : tensors) {
                 long want = t.byteSize();
                 long before = out.position();
@@ -290,6 +307,7 @@ public final class GgufWriter {
         private static final int CAP = 1 << 22;
         private final FileChannel ch;
         private final ByteBuffer buf = ByteBuffer.allocateDirect(CAP).order(ByteOrder.LITTLE_ENDIAN);
+        private final MemorySegment whole = MemorySegment.ofBuffer(buf); // the whole buffer, independent of its position
         private long flushed;
 
         ChannelOut(FileChannel ch) {
@@ -319,7 +337,7 @@ public final class GgufWriter {
         void write(MemorySegment src) throws IOException {
             long n = src.byteSize();
             if (n <= buf.remaining()) {
-                MemorySegment.copy(src, 0, MemorySegment.ofBuffer(buf), buf.position(), n);
+                MemorySegment.copy(src, 0, whole, buf.position(), n);
                 buf.position(buf.position() + (int) n);
                 return;
             }
