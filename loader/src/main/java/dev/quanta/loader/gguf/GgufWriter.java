@@ -189,6 +189,11 @@ public final class GgufWriter {
         Path dir = abs.getParent();
         int align = alignment();
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".part");
+        try { // temp files are created owner-only; a model file is an ordinary readable file
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException ignored) {
+            // not a POSIX file system: keep the default
+        }
         boolean ok = false;
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ChannelOut out = new ChannelOut(ch);
