@@ -190,15 +190,15 @@ public final class Tokenizer {
         this.removeExtraWhitespaces = m.getBool(KEY + "remove_extra_whitespaces", false);
 
         // special tokens found by their text, as llama.cpp does
-        if (ids[2] < 0) ids[2] = findText(Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
+        if (ids[2] < 0) ids[2] = findText(List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
                 "<|end_of_text|>", "<EOT>", "_<EOT>", "<｜end▁of▁sentence｜>", "<end_of_utterance>"));
-        if (ids[3] < 0) ids[3] = findText(Set.of("<|eom_id|>"));
-        if (ids[8] < 0) ids[8] = findText(Set.of("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>"));
-        if (ids[9] < 0) ids[9] = findText(Set.of("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>"));
-        if (ids[10] < 0) ids[10] = findText(Set.of("<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>"));
-        if (ids[11] < 0) ids[11] = findText(Set.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>"));
-        if (ids[12] < 0) ids[12] = findText(Set.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"));
-        if (ids[13] < 0) ids[13] = findText(Set.of("<|file_sep|>"));
+        if (ids[3] < 0) ids[3] = findText(List.of("<|eom_id|>"));
+        if (ids[8] < 0) ids[8] = findText(List.of("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>"));
+        if (ids[9] < 0) ids[9] = findText(List.of("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>"));
+        if (ids[10] < 0) ids[10] = findText(List.of("<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>"));
+        if (ids[11] < 0) ids[11] = findText(List.of("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>"));
+        if (ids[12] < 0) ids[12] = findText(List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"));
+        if (ids[13] < 0) ids[13] = findText(List.of("<|file_sep|>"));
         for (int k : new int[] {2, 3, 8, 9, 10, 11, 12, 13}) if (ids[k] >= 0) at[ids[k]] |= ATTR_CONTROL;
         this.bos = ids[0];
         this.eos = ids[1];
@@ -313,8 +313,16 @@ public final class Tokenizer {
         return id >= 0 && id < n ? (int) id : dflt;
     }
 
-    private int findText(Set<String> texts) {
-        for (int i = 0; i < tokens.length; i++) if (texts.contains(tokens[i])) return i;
+    /**
+     * The first of {@code texts} (in llama.cpp's list order) that is a token. llama.cpp takes
+     * whichever its hash map yields first; list order makes the choice deterministic (for
+     * Llama 3, {@code <|eot_id|>} rather than {@code <|end_of_text|>}).
+     */
+    private int findText(List<String> texts) {
+        for (String t : texts) {
+            int id = map.get(t);
+            if (id >= 0) return id;
+        }
         return -1;
     }
 
