@@ -481,6 +481,7 @@ final class Builtins {
     }
 
     static Object filter(String name, Object v, List<Object> args, Map<String, Object> kw) {
+        if (v == null && Set.of("select", "reject", "selectattr", "rejectattr", "map").contains(name)) v = new ArrayList<>();
         switch (name) {
             case "abs": return v instanceof Double d ? Math.abs(d) : (Object) Math.abs(Py.toLong(v));
             case "attr": return getAttr(v, Py.str(args.get(0)), "value");

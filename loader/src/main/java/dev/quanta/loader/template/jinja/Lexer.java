@@ -76,7 +76,7 @@ final class Lexer {
             char kind = src.charAt(start + 1);
             char marker = start + 2 < n ? src.charAt(start + 2) : 0;
             if (marker == '-') text = stripTrailingWhitespace(text);
-            else if (marker != '+' && kind != '{') text = lstripBlock(text, textOffset == 0);
+            else if (marker != '+' && kind != '{') text = lstripBlock(text, start);
             addText(text, textOffset);
             pos = start + 2 + (marker == '-' || marker == '+' ? 1 : 0);
             switch (kind) {
@@ -108,12 +108,13 @@ final class Lexer {
         return s.stripTrailing();
     }
 
-    /** lstrip_blocks: drop spaces/tabs between the last newline (or template start) and the tag. */
-    private static String lstripBlock(String text, boolean atTemplateOrTextStart) {
-        int i = text.length();
-        while (i > 0 && (text.charAt(i - 1) == ' ' || text.charAt(i - 1) == '\t')) i--;
-        if (i == 0 ? atTemplateOrTextStart : text.charAt(i - 1) == '\n') return text.substring(0, i);
-        return text;
+    /** lstrip_blocks: drop the spaces/tabs before a tag when only they stand between it and the line start in the source. */
+    private String lstripBlock(String text, int tagStart) {
+        int i = tagStart;
+        while (i > 0 && (src.charAt(i - 1) == ' ' || src.charAt(i - 1) == '\t')) i--;
+        if (i > 0 && src.charAt(i - 1) != '\n') return text;
+        int strip = Math.min(tagStart - i, text.length());
+        return text.substring(0, text.length() - strip);
     }
 
     private void afterBlockEnd(char marker) {
