@@ -80,21 +80,29 @@ abstract class DotKernels {
     static final class Q8_0 extends DotKernels {
         boolean quantizedActivations() { return true; }
 
+        /** Integer dot of the 32 quants of the block at w[off] with activations qa[ao..ao+32). */
+        static IntVector block(MemorySegment w, long off, short[] qa, int ao) {
+            IntVector is = IntVector.zero(I);
+            for (int c = 0; c < 32; c += 2 * C) {
+                ShortVector p = widen(w, off + 2 + c).mul(ShortVector.fromArray(SC, qa, ao + c))
+                        .add(widen(w, off + 2 + c + C).mul(ShortVector.fromArray(SC, qa, ao + c + C)));
+                is = toInts(is, p);
+            }
+            return is;
+        }
+
         float dot1(MemorySegment w, long off, Activations a, int j) {
             short[] qa = a.qa;
             float[] da = a.da;
-            int ao = j * a.k, nb = a.k >> 5;
-            FloatVector acc = FloatVector.zero(F);
-            for (int b = 0; b < nb; b++, off += 34, ao += 32) {
-                IntVector is = IntVector.zero(I);
-                for (int c = 0; c < 32; c += 2 * C) {
-                    ShortVector p = widen(w, off + 2 + c).mul(ShortVector.fromArray(SC, qa, ao + c))
-                            .add(widen(w, off + 2 + c + C).mul(ShortVector.fromArray(SC, qa, ao + c + C)));
-                    is = toInts(is, p);
-                }
-                acc = fmaBlock(is, h2f(w, off) * da[ao >> 5], acc);
+            int ao = j * a.k, nb = a.k >> 5, b = 0;
+            // two accumulators: the FMA chain, not the arithmetic, would otherwise bound the loop
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            for (; b + 1 < nb; b += 2, off += 68, ao += 64) {
+                acc0 = fmaBlock(block(w, off, qa, ao), h2f(w, off) * da[ao >> 5], acc0);
+                acc1 = fmaBlock(block(w, off + 34, qa, ao + 32), h2f(w, off + 34) * da[(ao >> 5) + 1], acc1);
             }
-            return acc.reduceLanes(VectorOperators.ADD);
+            if (b < nb) acc0 = fmaBlock(block(w, off, qa, ao), h2f(w, off) * da[ao >> 5], acc0);
+            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
 
         @Override
@@ -140,22 +148,41 @@ abstract class DotKernels {
             return s.lanewise(VectorOperators.ASHR, 4).and((short) 0x0f).sub((short) 8);
         }
 
+        /** Integer dot of the block at w[off] (quants as stored, 0..15) with qa[ao..ao+32); the -8 offset is applied by the caller. */
+        static IntVector block(MemorySegment w, long off, short[] qa, int ao) {
+            IntVector is = IntVector.zero(I);
+            for (int c = 0; c < 16; c += C) {
+                ShortVector s = widen(w, off + 2 + c);
+                ShortVector p = s.and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, ao + c))
+                        .add(s.lanewise(VectorOperators.ASHR, 4).and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, ao + 16 + c)));
+                is = toInts(is, p);
+            }
+            return is;
+        }
+
+        /**
+         * sum((q - 8)·a) = sum(q·a) - 8·sum(a): the offset is folded into a scalar correction with
+         * the activation block sums, saving two vector subtractions per block.
+         */
         float dot1(MemorySegment w, long off, Activations a, int j) {
             short[] qa = a.qa;
             float[] da = a.da;
-            int ao = j * a.k, nb = a.k >> 5;
-            FloatVector acc = FloatVector.zero(F);
-            for (int b = 0; b < nb; b++, off += 18, ao += 32) {
-                IntVector is = IntVector.zero(I);
-                for (int c = 0; c < 16; c += C) {
-                    ShortVector s = widen(w, off + 2 + c);
-                    ShortVector p = lo(s).mul(ShortVector.fromArray(SC, qa, ao + c))
-                            .add(hi(s).mul(ShortVector.fromArray(SC, qa, ao + 16 + c)));
-                    is = toInts(is, p);
-                }
-                acc = fmaBlock(is, h2f(w, off) * da[ao >> 5], acc);
+            int[] sa = a.sa;
+            int ao = j * a.k, nb = a.k >> 5, b = 0;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            float corr = 0;
+            for (; b + 1 < nb; b += 2, off += 36, ao += 64) {
+                float d0 = h2f(w, off) * da[ao >> 5], d1 = h2f(w, off + 18) * da[(ao >> 5) + 1];
+                acc0 = fmaBlock(block(w, off, qa, ao), d0, acc0);
+                acc1 = fmaBlock(block(w, off + 18, qa, ao + 32), d1, acc1);
+                corr += d0 * sa[ao >> 5] + d1 * sa[(ao >> 5) + 1];
             }
-            return acc.reduceLanes(VectorOperators.ADD);
+            if (b < nb) {
+                float d0 = h2f(w, off) * da[ao >> 5];
+                acc0 = fmaBlock(block(w, off, qa, ao), d0, acc0);
+                corr += d0 * sa[ao >> 5];
+            }
+            return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * corr;
         }
 
         @Override
