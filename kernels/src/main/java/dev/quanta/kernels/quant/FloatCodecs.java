@@ -4,7 +4,7 @@ import dev.quanta.kernels.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** F32, F16 and BF16 rows. */
+/** F32, F16 and BF16 rows: plain element arrays, no blocks. */
 final class FloatCodecs {
     private FloatCodecs() {}
 
@@ -16,8 +16,12 @@ final class FloatCodecs {
         return Float.float16ToFloat(h);
     }
 
-    /** Float to IEEE half, round to nearest even, as ggml's GGML_FP32_TO_FP16. */
+    /**
+     * Float to IEEE half, round to nearest even (overflow to infinity, subnormals kept), as ggml's
+     * GGML_FP32_TO_FP16; a NaN becomes the quiet NaN 0x7E00 with its sign, as ggml's software path.
+     */
     static short f2h(float f) {
+        if (Float.isNaN(f)) return (short) (((Float.floatToRawIntBits(f) >>> 16) & 0x8000) | 0x7e00);
         return Float.floatToFloat16(f);
     }
 
@@ -34,6 +38,7 @@ final class FloatCodecs {
         return (int) (v < 0 ? -r : r);
     }
 
+    /** BF16 to float (exact: the high half of the float's bits). */
     static float bf2f(short b) {
         return Float.intBitsToFloat((b & 0xffff) << 16);
     }

@@ -12,8 +12,20 @@ public final class QuantCodecs {
         register(new FloatCodecs.F32());
         register(new FloatCodecs.F16());
         register(new FloatCodecs.BF16());
-        register(new Q8_0Codec());
         register(new Q4_0Codec());
+        register(new Q4_1Codec());
+        register(new Q5_0Codec());
+        register(new Q5_1Codec());
+        register(new Q8_0Codec());
+        register(new Q8_1Codec());
+        register(new Q2_KCodec());
+        register(new Q3_KCodec());
+        register(new Q4_KCodec());
+        register(new Q5_KCodec());
+        register(new Q6_KCodec());
+        register(new Q8_KCodec());
+        register(new IQ4_NLCodec());
+        register(new IQ4_XSCodec());
     }
 
     private QuantCodecs() {}
