@@ -10,6 +10,8 @@ import static dev.quanta.backend.cpu.Simd.SC;
 import static dev.quanta.backend.cpu.Simd.SF;
 
 import dev.quanta.kernels.GgmlType;
+import dev.quanta.kernels.quant.QuantCodec;
+import dev.quanta.kernels.quant.QuantCodecs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -53,7 +55,7 @@ abstract class DotKernels {
             case F32 -> s ? new ScalarDotKernels.F32() : new F32();
             case F16 -> s ? new ScalarDotKernels.F16() : new F16();
             case BF16 -> s ? new ScalarDotKernels.BF16() : new BF16();
-            default -> null;
+            default -> QuantCodecs.supported(type) && !type.isRetired() && type.blockSize > 0 ? new DequantRow(type) : null;
         };
     }
 
@@ -319,6 +321,56 @@ abstract class DotKernels {
 
         float scalar(MemorySegment w, long off) {
             return Float.intBitsToFloat((w.get(S16, off) & 0xffff) << 16);
+        }
+    }
+
+    // ---- fallback for types without an integer kernel yet ----------------------------------------
+
+    /**
+     * Types that have a reference codec but no integer-dot kernel yet (K-quants, Q4_1/Q5_x, IQ4):
+     * the weight row is decoded once into a per-thread float row and dotted with F32 activations;
+     * {@link #dot4} decodes once for four activation rows. Correct, not yet llama.cpp speed.
+     */
+    static final class DequantRow extends DotKernels {
+        private final QuantCodec codec;
+        private final ThreadLocal<float[]> row = ThreadLocal.withInitial(() -> new float[0]);
+
+        DequantRow(GgmlType type) {
+            this.codec = QuantCodecs.of(type);
+        }
+
+        boolean quantizedActivations() { return false; }
+
+        private float[] decode(MemorySegment w, long off, int k) {
+            float[] r = row.get();
+            if (r.length < k) {
+                r = new float[k];
+                row.set(r);
+            }
+            codec.dequantizeRow(w, off, r, 0, k);
+            return r;
+        }
+
+        static float dot(float[] r, float[] x, int xo, int k) {
+            int i = 0;
+            float sum = 0;
+            if (!Simd.SCALAR) {
+                FloatVector acc = FloatVector.zero(F);
+                for (; i <= k - FL; i += FL) acc = FloatVector.fromArray(F, r, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+                sum = acc.reduceLanes(VectorOperators.ADD);
+            }
+            for (; i < k; i++) sum += r[i] * x[xo + i];
+            return sum;
+        }
+
+        float dot1(MemorySegment w, long off, Activations a, int j) {
+            return dot(decode(w, off, a.k), a.xa, j * a.k, a.k);
+        }
+
+        @Override
+        void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
+            float[] r = decode(w, off, a.k);
+            for (int q = 0; q < 4; q++) out[q] = dot(r, a.xa, (j + q) * a.k, a.k);
         }
     }
 }
