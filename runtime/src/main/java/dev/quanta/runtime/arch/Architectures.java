@@ -12,6 +12,7 @@ public final class Architectures {
 
     static {
         register(new LlamaArchitecture());
+        register(new Qwen2Architecture());
     }
 
     private Architectures() {}
