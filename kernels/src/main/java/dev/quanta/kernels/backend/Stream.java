@@ -19,7 +19,9 @@ public interface Stream extends AutoCloseable {
 
     /**
      * Copies the value of an output node (marked with {@link Tensor#markOutput()}) of the last
-     * computed graph, or of a STORAGE tensor, into {@code dst}, as contiguous rows.
+     * computed graph, or of a STORAGE tensor, into {@code dst}, as contiguous rows. {@code dst}
+     * may be larger than the tensor: only its first {@code rowBytes * nrows} bytes are written (the
+     * conformance suite checks that the rest stays untouched).
      */
     void read(Tensor tensor, MemorySegment dst);
 

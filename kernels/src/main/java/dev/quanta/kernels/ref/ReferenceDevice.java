@@ -97,6 +97,7 @@ public final class ReferenceDevice implements Device {
     public synchronized DeviceBuffer allocate(long bytes, String label) {
         if (closed) throw new IllegalStateException("reference device is closed (allocating '" + label + "')");
         if (bytes < 0) throw new IllegalArgumentException("negative size " + bytes + " for buffer '" + label + "'");
+        owned.removeIf(o -> !o.segment().scope().isAlive()); // forget buffers their users closed
         HostBuffer b = HostBuffer.allocate(this, bytes);
         owned.add(b);
         return b;
