@@ -14,9 +14,10 @@ public final class Tokenizers {
         return new VocabTokenizer(v, null);
     }
 
-    /** The chat template of {@code file}, or null when it has none. */
+    /** The chat template of {@code file}; ChatML (llama.cpp's fallback) when it has none. */
     public static ChatFormatter chatFormatter(GgufFile file, TextTokenizer tokenizer) {
-        return null;
+        if (!file.metadata().has("tokenizer.chat_template")) return new ChatMlFormatter("chatml (the model has no chat template)");
+        return new ChatMlFormatter("chatml (the model's own template cannot be rendered yet)");
     }
 
     /** Text encoding function of a vocabulary. */
