@@ -82,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         PrintStream err = System.err;
         BenchReport.Format format = BenchReport.Format.parse(output);
         GgmlType kv = GgmlType.parse(cacheType.toUpperCase(Locale.ROOT));

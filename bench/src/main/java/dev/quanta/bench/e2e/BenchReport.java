@@ -302,8 +302,9 @@ public abstract class BenchReport {
                         + pad(rss, 18) + " | " + pad(size(file) + " + " + size(kv), 15) + " |");
             }
             out.println();
-            out.println("ttft: time from the start of the prompt to the first token (greedy); RSS: the largest resident set"
-                    + " seen right after a generation repetition (after any repetition when there is no tg test) (/proc/self/status VmRSS = RssAnon + RssFile; the mapped file counts in RssFile).");
+            out.println("ttft: time from the start of the prompt to the first token (greedy pick). RSS: the largest resident set"
+                    + " (/proc/self/status VmRSS = RssAnon + RssFile; the mapped model file counts in RssFile) seen right after"
+                    + " a tg repetition, or after any repetition when there is no tg test.");
             out.flush();
         }
 

@@ -57,6 +57,10 @@ public final class EndToEndBench {
 
     /** Runs every test of {@code cfg}; returns the results in run order (also given to {@code listener}). */
     public static List<BenchResult> run(BenchConfig cfg, Listener listener) {
+        for (Path p : cfg.models()) {
+            if (!Files.exists(p)) throw new IllegalArgumentException(p + ": no such file");
+            if (!Files.isRegularFile(p)) throw new IllegalArgumentException(p + ": not a regular file");
+        }
         String cpu = CpuInfo.detect().model();
         List<BenchResult> out = new ArrayList<>();
         for (Path path : cfg.models()) {
