@@ -87,7 +87,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     static PrintStream utf8Stdout() {
-        return new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        return new PrintStream(System.out, true, StandardCharsets.UTF_8);
     }
 
     static boolean isTerminal() {
