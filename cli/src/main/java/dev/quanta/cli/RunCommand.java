@@ -1,7 +1,7 @@
 package dev.quanta.cli;
 
 import dev.quanta.kernels.GgmlType;
-import dev.quanta.runtime.ChatMessage;
+import dev.quanta.loader.template.ChatMessage;
 import dev.quanta.runtime.GenerationOptions;
 import dev.quanta.runtime.GenerationResult;
 import dev.quanta.runtime.Model;
