@@ -474,14 +474,14 @@ final class Parser {
             if (isOp(".")) {
                 p++;
                 Token a = next();
-                if (a.kind() == Kind.NAME) e = new GetAttr(t.offset(), e, a.text());
-                else if (a.kind() == Kind.INT) e = new GetItem(t.offset(), e, new Literal(a.offset(), a.value()));
+                if (a.kind() == Kind.NAME) e = new GetAttr(e.at(), e, a.text());
+                else if (a.kind() == Kind.INT) e = new GetItem(e.at(), e, new Literal(a.offset(), a.value()));
                 else { p--; throw unexpected("an attribute name"); }
             } else if (isOp("[")) {
                 p++;
-                e = parseSubscript(t.offset(), e);
+                e = parseSubscript(e.at(), e);
             } else if (isOp("(")) {
-                e = parseCall(t.offset(), e);
+                e = parseCall(e.at(), e);
             } else {
                 return e;
             }
@@ -533,7 +533,7 @@ final class Parser {
                 }
                 e = new Test(t.offset(), e, name, args, negated);
             } else if (isOp("(")) {
-                e = parseCall(peek().offset(), e);
+                e = parseCall(e.at(), e);
             } else {
                 return e;
             }
