@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * compared with the prompt strings of those formats written out by hand.
  */
 class ChatTemplateFormatsTest {
-    static final List<Map<String, Object>> TOOLS = List.of(Map.of(
+    static final List<Map<String, Object>> TOOLS = List.of(ordered(
             "type", "function",
             "function", ordered("name", "get_weather", "description", "Get the current weather",
                     "parameters", ordered("type", "object",

@@ -32,7 +32,7 @@ class JinjaEngineTest {
     void pythonPrinting() {
         assertEquals("True False None 1.0 1e-05 1e+16 0.30000000000000004 3.5 2.0 -4 2",
                 r("{{ true }} {{ False }} {{ none }} {{ 1.0 }} {{ 1e-5 }} {{ 1e16 }} {{ 0.1 + 0.2 }} {{ 7 / 2 }} {{ 4 / 2 }} {{ -7 // 2 }} {{ -7 % 3 }}"));
-        assertEquals("{'b': 1, 'a': ['x', 2.5, True]} (1, 'it\\'s') (1,)", r("{{ d }} {{ (1, \"it's\") }} {{ (1,) }}").replace("\"it's\"", "'it\\'s'"));
+        assertEquals("{'b': 1, 'a': ['x', 2.5, True]} (1, \"it's\") (1,) 'a\\n'", r("{{ d }} {{ (1, \"it's\") }} {{ (1,) }} {{ ['a\\n'][0] | pprint }}"));
         assertEquals("[1, 'a', None]|", r("{{ [1, 'a', none] }}|{{ undefined_thing }}"));
     }
 
@@ -87,7 +87,6 @@ class JinjaEngineTest {
 
     @Test
     void whitespaceControl() {
-        assertEquals("a\nb", JinjaTemplate.compile("t", "  {% if true %}\n  a\n  {% endif %}\nb\n").render(Map.of()).replace("  a", "a"));
         assertEquals("  a\nb", JinjaTemplate.compile("t", "  {% if true %}\n  a\n  {% endif %}\nb\n").render(Map.of()));
         assertEquals("x|y", JinjaTemplate.compile("t", "x  \n  {{- '|' -}}  \n y").render(Map.of()));
         assertEquals("x  y", JinjaTemplate.compile("t", "x  {# c #}\ny").render(Map.of()));
