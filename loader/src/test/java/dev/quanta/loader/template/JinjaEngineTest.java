@@ -117,6 +117,8 @@ class JinjaEngineTest {
         assertEquals("t line 1, column 4: unexpected 'endif' (no block is open)", e.getMessage());
         e = assertThrows(JinjaException.class, () -> JinjaTemplate.compile("t", "{{ 'abc }}"));
         assertEquals("t line 1, column 4: unterminated string literal", e.getMessage());
+        e = assertThrows(JinjaException.class, () -> JinjaTemplate.compile("t", "{% if x %}{% break %}{% endif %}"));
+        assertEquals("t line 1, column 14: 'break' outside a for loop", e.getMessage());
         e = assertThrows(JinjaException.class, () -> JinjaTemplate.compile("t", "{% frobnicate %}"));
         assertEquals("t line 1, column 4: unknown tag 'frobnicate'", e.getMessage());
     }
