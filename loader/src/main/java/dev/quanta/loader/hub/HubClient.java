@@ -183,7 +183,7 @@ public final class HubClient implements AutoCloseable {
 
     /**
      * Downloads {@code url} into {@code part} (resuming from what it already holds with an HTTP Range request,
-     * and after each interruption, up to the configured number of retries), checks the size and checksum and
+     * and after each interruption, up to the configured number of retries in a row without progress), checks the size and checksum and
      * only then moves it to {@code dest}. On a checksum mismatch the partial file is deleted.
      *
      * @param sendToken whether the hub token may be sent (to the URL's own origin only)
@@ -192,12 +192,15 @@ public final class HubClient implements AutoCloseable {
      */
     public void download(URI url, boolean sendToken, Path part, Path dest, Expected exp, Target t, String label, DownloadListener l) {
         Transfer tr = new Transfer(exp);
-        int attempt = 0;
+        int attempt = 0; // interruptions in a row without progress
+        long before = sizeOr0(part);
         while (true) {
             try {
                 if (tr.attempt(url, sendToken, part, t, label, l)) break;
             } catch (Interrupted e) {
                 long have = sizeOr0(part);
+                if (have > before) attempt = 0;
+                before = have;
                 if (attempt++ >= cfg.retries())
                     throw new HubException("download of " + name(t) + " interrupted at " + have + " of "
                             + (tr.size >= 0 ? tr.size + " bytes" : "? bytes") + " (" + e.getMessage()
