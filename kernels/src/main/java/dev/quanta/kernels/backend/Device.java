@@ -2,6 +2,7 @@ package dev.quanta.kernels.backend;
 
 import dev.quanta.kernels.graph.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
 
 /** One compute device of a backend. Closing it releases everything it allocated. */
 public interface Device extends AutoCloseable {
@@ -18,6 +19,14 @@ public interface Device extends AutoCloseable {
 
     /** Bytes free now, as the driver reports it (an estimate for the CPU). */
     long freeMemory();
+
+    /**
+     * Facts about the device for the hardware report (e.g. "compute_units", "version",
+     * "extensions"), in display order; empty when the backend reports none.
+     */
+    default Map<String, String> properties() {
+        return Map.of();
+    }
 
     /** True when this device can compute {@code node} (its op with its source types and shapes). */
     boolean supports(Tensor node);

@@ -6,9 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -98,8 +95,9 @@ public final class GgufFile implements AutoCloseable {
             throw new GgufException(path, 4, "unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 1, 2, 3)");
         }
         r.v1 = version == 1;
-        long nTensors = r.count("tensor count", 24);
-        long nKv = r.count("metadata count", 13);
+        // smallest tensor entry: empty name, 1 dim, type, offset; smallest kv: empty key, type, 1-byte value
+        long nTensors = r.count("tensor count", r.v1 ? 24 : 32);
+        long nKv = r.count("metadata count", r.v1 ? 9 : 13);
 
         LinkedHashMap<String, GgufValue> kv = new LinkedHashMap<>();
         for (long i = 0; i < nKv; i++) {
@@ -214,6 +212,27 @@ public final class GgufFile implements AutoCloseable {
         return data.asSlice(t.fileOffset(), t.byteSize());
     }
 
+    /**
+     * The whole tensor decoded to floats, in element order (ne[0] fastest). Works for every type with a
+     * codec, including old flat-quantized tensors whose rows are not block-aligned
+     * ({@link GgufTensorInfo#rowsBlockAligned()} false): their blocks are decoded as one flat array.
+     */
+    public float[] dequantize(GgufTensorInfo t) {
+        long n = t.nelements();
+        if (n > Integer.MAX_VALUE - 8)
+            throw new GgufException(path, "tensor '" + t.name() + "' has " + n + " elements, too many for one float array");
+        float[] out = new float[(int) n];
+        dev.quanta.kernels.quant.QuantCodec codec = dev.quanta.kernels.quant.QuantCodecs.of(t.type());
+        MemorySegment src = tensorData(t);
+        // decode in chunks of whole blocks so that any codec (row-oriented) sees a block multiple
+        int chunk = t.type().blockSize * Math.max(1, (1 << 16) / t.type().blockSize);
+        for (long i = 0; i < n; i += chunk) {
+            int len = (int) Math.min(chunk, n - i);
+            codec.dequantizeRow(src, i / t.type().blockSize * t.type().typeSize, out, (int) i, len);
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         if (arena != null && arena.scope().isAlive()) arena.close();
@@ -281,13 +300,8 @@ public final class GgufFile implements AutoCloseable {
             byte[] b = new byte[(int) len];
             MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, b, 0, (int) len);
             pos += len;
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
-            } catch (CharacterCodingException e) {
-                // Some vocabularies hold byte sequences that are not valid UTF-8; keep them readable.
-                return new String(b, StandardCharsets.UTF_8);
-            }
+            // Bytes that are not valid UTF-8 (some vocabularies hold them) are kept, escaped: see GgufStrings.
+            return GgufStrings.decode(b);
         }
 
         GgufValueType valueType(String key) {
@@ -317,10 +331,16 @@ public final class GgufFile implements AutoCloseable {
             });
         }
 
+        /** Smallest size of one value of type t in this file (strings and arrays have shorter headers in v1). */
+        int minBytes(GgufValueType t) {
+            if (!v1) return t.minBytes;
+            return t == GgufValueType.STRING ? 4 : t == GgufValueType.ARRAY ? 8 : t.minBytes;
+        }
+
         GgufValue.GgufArray array(String key, int depth) {
             if (depth >= MAX_ARRAY_NESTING) throw new GgufException(path, pos, "metadata key '" + key + "' nests arrays deeper than " + MAX_ARRAY_NESTING);
             GgufValueType et = valueType(key);
-            long n = count("metadata key '" + key + "' array length", et.minBytes);
+            long n = count("metadata key '" + key + "' array length", minBytes(et));
             if (n > Integer.MAX_VALUE - 16) throw new GgufException(path, pos, "metadata key '" + key + "' array of " + n + " elements is too long");
             int len = (int) n;
             switch (et) {

@@ -28,7 +28,21 @@ public record GgufValue(GgufValueType type, Object value) {
     public String display(int maxItems) {
         if (value instanceof GgufArray a) return a.display(maxItems);
         if (value instanceof String s) return s.length() > 200 ? '"' + s.substring(0, 200).replace("\n", "\\n") + "…\" (" + s.length() + " chars)" : '"' + s.replace("\n", "\\n") + '"';
-        return String.valueOf(value);
+        return String.valueOf(plain(type, value));
+    }
+
+    /**
+     * The value as a plain Java object for display or JSON: unsigned types come back non-negative
+     * (UINT32 as {@link Long}, UINT64 above 2^63 as {@link java.math.BigInteger}); strings and arrays as held.
+     */
+    public Object plainValue() {
+        return plain(type, value);
+    }
+
+    static Object plain(GgufValueType t, Object v) {
+        if (t == GgufValueType.UINT32 && v instanceof Integer i) return Integer.toUnsignedLong(i);
+        if (t == GgufValueType.UINT64 && v instanceof Long l && l < 0) return new java.math.BigInteger(Long.toUnsignedString(l));
+        return v;
     }
 
     /**
@@ -47,7 +61,7 @@ public record GgufValue(GgufValueType type, Object value) {
             for (int i = 0; i < Math.min(n, maxItems); i++) {
                 Object o = java.lang.reflect.Array.get(data, i);
                 sb.append(i == 0 ? "" : ", ");
-                sb.append(o instanceof String s ? '"' + s.replace("\n", "\\n") + '"' : o instanceof GgufArray a ? a.display(maxItems) : String.valueOf(o));
+                sb.append(o instanceof String s ? '"' + s.replace("\n", "\\n") + '"' : o instanceof GgufArray a ? a.display(maxItems) : String.valueOf(plain(elementType, o)));
             }
             if (n > maxItems) sb.append(", … ").append(n - maxItems).append(" more");
             return sb.append("] (").append(elementType).append(" × ").append(n).append(')').toString();

@@ -1,0 +1,141 @@
+package dev.quanta.backend.cpu;
+
+import dev.quanta.kernels.backend.BackendException;
+import dev.quanta.kernels.backend.Device;
+import dev.quanta.kernels.backend.Stream;
+import dev.quanta.kernels.graph.Graph;
+import dev.quanta.kernels.graph.Op;
+import dev.quanta.kernels.graph.OpParams;
+import dev.quanta.kernels.graph.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Runs graphs on the CPU, synchronously, node by node in order. Intermediates live in one arena
+ * reused between graphs ({@link MemoryPlan}); inputs and weights are read in place. Each op is
+ * split over the device's thread pool by rows (MUL_MAT by weight rows, ATTENTION by (token,
+ * head)); small ops run on the calling thread.
+ */
+final class CpuStream implements Stream {
+    private final CpuDevice device;
+    private final CpuThreadPool pool;
+    private final MatMul matMul;
+    private final RowOps rowOps;
+    private final Attention attention;
+    private final MemoryPlan plan = new MemoryPlan();
+    private Arena arena;
+    private MemorySegment mem = MemorySegment.NULL;
+    private Graph last;
+    private boolean closed;
+
+    CpuStream(CpuDevice device, CpuThreadPool pool) {
+        this.device = device;
+        this.pool = pool;
+        this.matMul = new MatMul(pool);
+        this.rowOps = new RowOps(this, pool);
+        this.attention = new Attention(this, pool);
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public void compute(Graph graph) {
+        if (closed) throw new IllegalStateException("stream is closed");
+        plan.plan(graph);
+        if (mem.byteSize() < plan.size) {
+            if (arena != null) arena.close();
+            arena = Arena.ofShared();
+            mem = arena.allocate(Math.max(plan.size, mem.byteSize() + mem.byteSize() / 2), MemoryPlan.ALIGN);
+        }
+        last = graph;
+        List<Tensor> nodes = graph.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            Tensor t = nodes.get(i);
+            try {
+                run(t);
+            } catch (BackendException | IllegalArgumentException e) {
+                throw new BackendException("cpu: node " + i + " " + t + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void run(Tensor t) {
+        switch (t.op()) {
+            case NONE, VIEW -> { }
+            case MUL_MAT -> {
+                Tensor w = t.src(0), x = t.src(1);
+                matMul.compute(w.type(), seg(w), off(w), w.nb(1), (int) w.ne(1), seg(x), off(x), x.ne(), x.nb(), seg(t), off(t));
+            }
+            case ATTENTION -> attention.compute(t);
+            default -> rowOps.compute(t);
+        }
+    }
+
+    // ---- addresses ---------------------------------------------------------------------------
+
+    /** The segment holding {@code t}'s bytes. */
+    MemorySegment seg(Tensor t) {
+        Tensor r = t.viewRoot();
+        return switch (r.kind()) {
+            case STORAGE -> t.buffer().hostView().orElseThrow(() ->
+                    new BackendException("tensor '" + t.name() + "' lives in a buffer of device '" + t.buffer().device().name()
+                            + "' that the CPU cannot read in place"));
+            case INPUT -> r.hostData();
+            case NODE -> r.op() == Op.SET_ROWS ? seg(r.src(0)) : mem;
+        };
+    }
+
+    /** Byte offset of {@code t}'s first element in {@link #seg}. */
+    long off(Tensor t) {
+        Tensor r = t.viewRoot();
+        return switch (r.kind()) {
+            case STORAGE -> t.offset();
+            case INPUT -> t.viewOffset();
+            case NODE -> {
+                if (r.op() == Op.SET_ROWS) yield off(r.src(0)) + t.viewOffset();
+                long o = r.index() >= 0 && r.index() < plan.offset.length ? plan.offset[r.index()] : -1;
+                if (o < 0 || last == null || r.index() >= last.nodes().size() || last.nodes().get(r.index()) != r)
+                    throw new BackendException("tensor '" + t.name() + "' was not computed by the last graph on this stream");
+                yield o + t.viewOffset();
+            }
+        };
+    }
+
+    /** Row strides of {@code t} as stored (SET_ROWS results have their destination's strides). */
+    static long[] nb(Tensor t) {
+        if (t.op() == Op.SET_ROWS) return t.src(0).nb();
+        return t.nb();
+    }
+
+    @Override
+    public void synchronize() {
+        // compute() is synchronous
+    }
+
+    @Override
+    public void read(Tensor t, MemorySegment dst) {
+        MemorySegment s = seg(t);
+        long o = off(t);
+        long[] nb = nb(t), ne = t.ne();
+        long rb = t.rowBytes(), rows = t.nrows();
+        if (dst.byteSize() < rb * rows)
+            throw new IllegalArgumentException("read of '" + t.name() + "': destination holds " + dst.byteSize() + " bytes, need " + rb * rows);
+        for (long r = 0; r < rows; r++) MemorySegment.copy(s, o + MatMul.rowOffset(r, ne, nb), dst, r * rb, rb);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (arena != null) arena.close();
+        arena = null;
+        mem = MemorySegment.NULL;
+    }
+
+    static OpParams params(Tensor t) {
+        return t.params();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.quanta.backend.cpu;
+
+import dev.quanta.kernels.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * MUL_MAT(W[k, n], X[k, m]) -> Y[n, m] on the thread pool, in two phases: the m activation rows
+ * are prepared once (quantized to Q8 blocks for quantized weights, copied as F32 for float
+ * weights), split over the threads; then each thread takes a static range of weight rows and
+ * walks it in groups of {@link #ROW_GROUP} rows (kept in cache) against activation tiles of four
+ * rows ({@link DotKernels#dot4}) plus a tail of single rows. One instance per stream; nothing is
+ * allocated per call once the scratch has grown.
+ */
+final class MatMul {
+    static final int ROW_GROUP = 16;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final CpuThreadPool pool;
+    private final Activations act = new Activations();
+    private final Map<GgmlType, DotKernels> kernels = new EnumMap<>(GgmlType.class);
+    private final float[][] out4;
+    private final CpuThreadPool.Task prepare = this::prepare;
+    private final CpuThreadPool.Task multiply = this::multiply;
+
+    // the current call
+    private DotKernels kernel;
+    private MemorySegment w, x, y;
+    private long wOff, wRowStride, xOff, yOff;
+    private long[] xNe, xNb;
+    private int n, k, m;
+
+    MatMul(CpuThreadPool pool) {
+        this.pool = pool;
+        this.out4 = new float[pool.threads()][4];
+        for (GgmlType t : GgmlType.values()) {
+            if (t.isRetired()) continue;
+            DotKernels d = DotKernels.forType(t);
+            if (d != null) kernels.put(t, d);
+        }
+    }
+
+    /** True when weights of {@code type} have a kernel. */
+    boolean supports(GgmlType type) {
+        return kernels.containsKey(type);
+    }
+
+    /**
+     * Computes Y = W·X. W rows: n rows of k elements at w[wOff + i·wRowStride]; X: k × m F32 rows
+     * addressed with ne/nb (rows may be strided); Y: contiguous n × m F32 at y[yOff].
+     */
+    void compute(GgmlType wType, MemorySegment w, long wOff, long wRowStride, int n,
+                 MemorySegment x, long xOff, long[] xNe, long[] xNb, MemorySegment y, long yOff) {
+        this.kernel = kernels.get(wType);
+        if (kernel == null) throw new IllegalArgumentException("MUL_MAT: no CPU kernel for weights of type " + wType);
+        this.w = w;
+        this.wOff = wOff;
+        this.wRowStride = wRowStride;
+        this.n = n;
+        this.k = (int) xNe[0];
+        this.m = (int) (xNe[1] * xNe[2] * xNe[3]);
+        this.x = x;
+        this.xOff = xOff;
+        this.xNe = xNe;
+        this.xNb = xNb;
+        this.y = y;
+        this.yOff = yOff;
+        if (kernel.quantizedActivations()) act.ensureQ8(k, m);
+        else act.ensureF32(k, m);
+        if ((long) k * m >= 1 << 14) pool.run(prepare);
+        else prepare(0, 1);
+        pool.run(multiply);
+        this.w = this.x = this.y = null;
+    }
+
+    static long rowOffset(long r, long[] ne, long[] nb) {
+        long i1 = r % ne[1], i23 = r / ne[1];
+        return i1 * nb[1] + (i23 % ne[2]) * nb[2] + (i23 / ne[2]) * nb[3];
+    }
+
+    private void prepare(int ith, int nth) {
+        int j0 = CpuThreadPool.start(m, ith, nth), j1 = CpuThreadPool.start(m, ith + 1, nth);
+        boolean q = kernel.quantizedActivations();
+        for (int j = j0; j < j1; j++) {
+            long off = xOff + rowOffset(j, xNe, xNb);
+            if (q) act.quantizeRowQ8(x, off, j);
+            else act.copyRowF32(x, off, j);
+        }
+    }
+
+    private void multiply(int ith, int nth) {
+        int i0 = CpuThreadPool.start(n, ith, nth), i1 = CpuThreadPool.start(n, ith + 1, nth);
+        float[] o = out4[ith];
+        DotKernels kern = kernel;
+        MemorySegment w = this.w, y = this.y;
+        for (int g = i0; g < i1; g += ROW_GROUP) {
+            int gEnd = Math.min(i1, g + ROW_GROUP);
+            int j = 0;
+            for (; j + 4 <= m; j += 4) {
+                for (int i = g; i < gEnd; i++) {
+                    kern.dot4(w, wOff + i * wRowStride, act, j, o);
+                    long p = yOff + ((long) j * n + i) * 4;
+                    long stride = (long) n * 4;
+                    y.set(F32, p, o[0]);
+                    y.set(F32, p + stride, o[1]);
+                    y.set(F32, p + 2 * stride, o[2]);
+                    y.set(F32, p + 3 * stride, o[3]);
+                }
+            }
+            for (; j < m; j++) {
+                for (int i = g; i < gEnd; i++) y.set(F32, yOff + ((long) j * n + i) * 4, kern.dot1(w, wOff + i * wRowStride, act, j));
+            }
+        }
+    }
+}

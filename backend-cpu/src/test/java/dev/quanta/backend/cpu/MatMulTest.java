@@ -1,0 +1,96 @@
+package dev.quanta.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quanta.kernels.GgmlType;
+import dev.quanta.kernels.backend.Stream;
+import dev.quanta.kernels.graph.Graph;
+import dev.quanta.kernels.graph.Tensor;
+import dev.quanta.kernels.testing.TestData;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * MUL_MAT of every weight type the CPU kernels support, against the reference codecs'
+ * dequantized weights and a double-precision dot, on awkward shapes (1 row, primes, batch
+ * 1..9 so that both the 4-row GEMM tile and its tail run, k from one block to many).
+ */
+class MatMulTest {
+    static final int[][] SHAPES = { // k, n, m
+        {32, 1, 1}, {64, 7, 1}, {96, 33, 3}, {256, 17, 4}, {160, 13, 5}, {512, 65, 9}, {4096, 3, 2}, {288, 31, 13},
+    };
+
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    void matchesReference(GgmlType type) {
+        Random rnd = new Random(TestData.seed("MatMulTest." + type, 42));
+        try (Stream s = CpuTestSupport.DEVICE.openStream()) {
+            for (int[] sh : SHAPES) {
+                int k = sh[0], n = sh[1], m = sh[2];
+                float[] wf = CpuTestSupport.randn(rnd, k * n, 1f);
+                float[] xf = CpuTestSupport.randn(rnd, k * m, 2f);
+                Tensor w = CpuTestSupport.storage("w", type, wf, k, n);
+                float[] wd = CpuTestSupport.roundTrip(type, wf, k);
+                // quantized weights meet Q8_0 activations (as in ggml): the exact reference uses them
+                float[] xd = type.isQuantized() ? CpuTestSupport.roundTrip(GgmlType.Q8_0, xf, k) : xf;
+                Graph g = new Graph();
+                Tensor x = g.input("x", GgmlType.F32, k, m).setFloats(xf);
+                Tensor y = g.mulMat(w, x).markOutput();
+                s.compute(g);
+                float[] out = new float[n * m];
+                s.readFloats(y, out);
+                double[] exact = new double[n * m], ideal = new double[n * m];
+                for (int j = 0; j < m; j++)
+                    for (int i = 0; i < n; i++) {
+                        double e = 0, id = 0;
+                        for (int e0 = 0; e0 < k; e0++) {
+                            e += (double) wd[i * k + e0] * xd[j * k + e0];
+                            id += (double) wf[i * k + e0] * xf[j * k + e0];
+                        }
+                        exact[j * n + i] = e;
+                        ideal[j * n + i] = id;
+                    }
+                double nm = CpuTestSupport.nmse(out, exact);
+                String what = type + " k=" + k + " n=" + n + " m=" + m;
+                assertTrue(nm < 1e-9, what + ": NMSE vs reference " + nm);
+                // and the quantization error itself stays in the expected range
+                double budget = switch (type) { case F32 -> 1e-10; case F16 -> 1e-5; case BF16 -> 1e-4; case Q8_0 -> 1e-3; default -> 6e-2; };
+                double ni = CpuTestSupport.nmse(out, ideal);
+                assertTrue(ni < budget, what + ": NMSE vs float math " + ni + " over " + budget);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(names = {"F16", "Q4_0"})
+    void stridedActivationsAndWeightRowView(GgmlType type) {
+        Random rnd = new Random(TestData.seed("MatMulTest.strided." + type, 7));
+        int k = 64, n = 9, m = 6, wide = 3 * k;
+        float[] wf = CpuTestSupport.randn(rnd, k * n, 1f);
+        float[] xf = CpuTestSupport.randn(rnd, wide * m, 1f);
+        Tensor w = CpuTestSupport.storage("w", type, wf, k, n);
+        float[] wd = CpuTestSupport.roundTrip(type, wf, k);
+        try (Stream s = CpuTestSupport.DEVICE.openStream()) {
+            Graph g = new Graph();
+            Tensor xAll = g.input("xAll", GgmlType.F32, wide, m).setFloats(xf);
+            Tensor x = g.cols(xAll, k, k); // the middle third of each row: rows strided by 3k floats
+            Tensor wRows = g.rows(w, 2, 5);
+            Tensor y = g.mulMat(wRows, x).markOutput();
+            s.compute(g);
+            float[] out = new float[5 * m];
+            s.readFloats(y, out);
+            double[] ref = new double[5 * m];
+            for (int j = 0; j < m; j++)
+                for (int i = 0; i < 5; i++) {
+                    double e = 0;
+                    for (int c = 0; c < k; c++) e += (double) wd[(i + 2) * k + c] * xf[j * wide + k + c];
+                    ref[j * 5 + i] = e;
+                }
+            double nm = CpuTestSupport.nmse(out, ref);
+            assertTrue(nm < (type.isQuantized() ? 1e-3 : 1e-9), "NMSE " + nm);
+            assertEquals(5 * m, y.nelements());
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.quanta.runtime;
+
+import dev.quanta.kernels.GgmlType;
+import dev.quanta.kernels.backend.Device;
+import dev.quanta.kernels.backend.DeviceKind;
+import dev.quanta.loader.gguf.GgufFile;
+import dev.quanta.loader.gguf.GgufTensorInfo;
+import dev.quanta.runtime.arch.Architecture;
+import dev.quanta.runtime.arch.Architectures;
+import dev.quanta.runtime.exec.BackendChooser;
+import dev.quanta.runtime.exec.InferenceContext;
+import dev.quanta.runtime.model.ModelConfig;
+import dev.quanta.runtime.model.ModelWeights;
+import dev.quanta.runtime.model.WeightLoader;
+import dev.quanta.runtime.text.ChatFormatter;
+import dev.quanta.runtime.text.TextTokenizer;
+import dev.quanta.runtime.text.Tokenizers;
+import dev.quanta.runtime.text.Utf8Stream;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.function.DoubleConsumer;
+
+/**
+ * A loaded model: its file (memory-mapped), hyperparameters, weights on a device, tokenizer and chat
+ * template. Create {@link Session}s to generate. Thread-safe for creating sessions; each session is
+ * used by one thread at a time. {@link #close()} closes the open sessions, frees device memory and
+ * unmaps the file.
+ *
+ * <pre>{@code
+ * try (Model model = Quanta.load(ModelOptions.of(Path.of("model.gguf")));
+ *      Session s = model.newSession()) {
+ *     s.generate("Once upon a time", GenerationOptions.defaults().withMaxTokens(64), System.out::print);
+ * }
+ * }</pre>
+ */
+public final class Model implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Model.class.getName());
+
+    private final GgufFile file;
+    private final Architecture arch;
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final WeightLoader loader;
+    private final BackendChooser.Choice backend;
+    private final TextTokenizer tokenizer;
+    private final ChatFormatter chat;
+    private final ModelOptions options;
+    private final int nCtx;
+    private final double loadMillis;
+    private final Set<AutoCloseable> open = Collections.newSetFromMap(new IdentityHashMap<>());
+    private boolean closed;
+
+    private Model(GgufFile file, Architecture arch, ModelConfig config, ModelWeights weights, WeightLoader loader,
+                  BackendChooser.Choice backend, TextTokenizer tokenizer, ChatFormatter chat, ModelOptions options,
+                  int nCtx, double loadMillis) {
+        this.file = file;
+        this.arch = arch;
+        this.config = config;
+        this.weights = weights;
+        this.loader = loader;
+        this.backend = backend;
+        this.tokenizer = tokenizer;
+        this.chat = chat;
+        this.options = options;
+        this.nCtx = nCtx;
+        this.loadMillis = loadMillis;
+    }
+
+    /** Loads a model; see {@link Quanta#load}. */
+    static Model load(ModelOptions o) {
+        long t0 = System.nanoTime();
+        Path path = o.path();
+        if (!Files.exists(path)) throw new QuantaException(path + ": no such file");
+        if (Files.isDirectory(path)) throw new QuantaException(path + ": is a directory, not a GGUF file");
+        GgufFile file = GgufFile.open(path);
+        WeightLoader loader = null;
+        try {
+            if (!file.metadata().has("general.architecture"))
+                throw new QuantaException(path + ": missing metadata key 'general.architecture' (a vocabulary-only or non-model GGUF file?)");
+            String archName = file.metadata().architecture();
+            Architecture arch = Architectures.forName(archName, path);
+            GgufTensorInfo embd = file.tensor("token_embd.weight");
+            if (embd == null) throw new QuantaException(path + ": missing tensor 'token_embd.weight'");
+            if (embd.nDims() != 2) throw new QuantaException(path + ": tensor 'token_embd.weight' has shape " + embd.shapeString() + ", expected 2 dimensions");
+            ModelConfig config = arch.config(file, (int) embd.ne()[1]);
+            TextTokenizer tokenizer = Tokenizers.forFile(file);
+            ChatFormatter chat = Tokenizers.chatFormatter(file, tokenizer);
+            int nCtx = o.contextLength() > 0 ? o.contextLength() : Math.min(config.nCtxTrain(), ModelOptions.DEFAULT_MAX_CONTEXT);
+
+            if (o.threads() > 0) System.setProperty("quanta.threads", Integer.toString(o.threads()));
+            BackendChooser.Choice choice = BackendChooser.choose(o.backend());
+            DoubleConsumer progress = o.progress();
+            loader = new WeightLoader(file, choice.device(), progress);
+            ModelWeights weights = arch.load(loader, config);
+            if (choice.device().kind() == DeviceKind.CPU) prefault(file, progress);
+            if (progress != null) progress.accept(1.0);
+            double ms = (System.nanoTime() - t0) / 1e6;
+            LOG.log(System.Logger.Level.DEBUG, "loaded {0}: {1} on {2} in {3} ms", path, archName, choice.device().name(), ms);
+            return new Model(file, arch, config, weights, loader, choice, tokenizer, chat, o, nCtx, ms);
+        } catch (RuntimeException | Error e) {
+            if (loader != null) loader.close();
+            file.close();
+            throw e;
+        }
+    }
+
+    /** Reads one byte per page of the mapped data section so that the first forward pass does not wait for the disk. */
+    private static void prefault(GgufFile file, DoubleConsumer progress) {
+        MemorySegment s = file.segment();
+        long start = Math.min(file.dataStart(), s.byteSize()), end = s.byteSize();
+        long step = 4096, chunk = 64L << 20;
+        long sink = 0;
+        for (long off = start; off < end; off += chunk) {
+            long stop = Math.min(end, off + chunk);
+            for (long p = off; p < stop; p += step) sink += s.get(ValueLayout.JAVA_BYTE, p);
+            if (progress != null) progress.accept((double) (stop - start) / Math.max(1, end - start));
+        }
+        if (sink == 42) LOG.log(System.Logger.Level.TRACE, "");
+    }
+
+    /** A new session with its own KV cache of {@link #contextLength()} cells. */
+    public Session newSession() {
+        return newSession(nCtx);
+    }
+
+    /** A new session with a KV cache of {@code contextLength} cells. */
+    public synchronized Session newSession(int contextLength) {
+        ensureOpen();
+        Session s = new Session(this, newContextUnregistered(contextLength, options.kvCacheType()));
+        open.add(s);
+        return s;
+    }
+
+    /**
+     * A bare evaluation context (KV cache + stream) for callers that schedule batches themselves,
+     * e.g. a server running several sequences in one batch. Closed with the model.
+     */
+    public synchronized InferenceContext newContext(int contextLength, GgmlType kvType) {
+        ensureOpen();
+        InferenceContext c = newContextUnregistered(contextLength, kvType);
+        open.add(c);
+        return c;
+    }
+
+    private InferenceContext newContextUnregistered(int contextLength, GgmlType kvType) {
+        return new InferenceContext(arch, config, weights, backend.device(), contextLength, kvType, options.microBatch());
+    }
+
+    synchronized void closed(AutoCloseable c) {
+        open.remove(c);
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("model is closed");
+    }
+
+    public ModelConfig config() { return config; }
+    public Architecture architecture() { return arch; }
+    public ModelWeights weights() { return weights; }
+    public GgufFile file() { return file; }
+    public Path path() { return file.path(); }
+    public Device device() { return backend.device(); }
+    /** The chosen backend's name ("cpu", "reference", ...). */
+    public String backendName() { return backend.provider().name(); }
+    public ModelOptions options() { return options; }
+    /** Default KV cells per session. */
+    public int contextLength() { return nCtx; }
+    /** Time {@link Quanta#load} took, in milliseconds. */
+    public double loadMillis() { return loadMillis; }
+
+    /** The tokenizer; a {@link QuantaException} when the file has none. */
+    public TextTokenizer tokenizer() {
+        if (tokenizer == null) throw new QuantaException(file.path() + ": the file has no tokenizer (tokenizer.ggml.* keys)");
+        return tokenizer;
+    }
+
+    public boolean hasTokenizer() { return tokenizer != null; }
+
+    /** The chat template, or null when the file has none that Quanta can render. */
+    public ChatFormatter chatFormatter() { return chat; }
+
+    /** Token ids of {@code text}; with {@code addSpecial} BOS first when the vocabulary asks for it. */
+    public int[] tokenize(String text, boolean addSpecial) {
+        return tokenizer().encode(text, addSpecial, false);
+    }
+
+    /** The text of {@code ids} (control tokens produce nothing). */
+    public String detokenize(int[] ids) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int id : ids) b.writeBytes(tokenizer().pieceBytes(id));
+        Utf8Stream u = new Utf8Stream();
+        return u.push(b.toByteArray()) + u.flush();
+    }
+
+    /** A short description: architecture, size, backend. */
+    public String describe() {
+        long params = 0;
+        for (GgufTensorInfo t : file.tensors()) params += t.nelements();
+        return String.format("%s, %d layers, %d embd, %.2fM params, %s on %s", config.arch(), config.nLayer(),
+                config.nEmbd(), params / 1e6, backendName(), backend.device().name());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        for (AutoCloseable c : open.toArray(new AutoCloseable[0])) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + c + ": " + e);
+            }
+        }
+        open.clear();
+        loader.close();
+        file.close();
+    }
+}

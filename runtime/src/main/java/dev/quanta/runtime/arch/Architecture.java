@@ -1,0 +1,31 @@
+package dev.quanta.runtime.arch;
+
+import dev.quanta.kernels.graph.Graph;
+import dev.quanta.kernels.graph.Tensor;
+import dev.quanta.loader.gguf.GgufFile;
+import dev.quanta.runtime.kv.KvCache;
+import dev.quanta.runtime.model.ModelConfig;
+import dev.quanta.runtime.model.ModelWeights;
+import dev.quanta.runtime.model.WeightLoader;
+
+/**
+ * One architecture family ({@code general.architecture}): how to read its hyperparameters, which
+ * tensors it has, and its forward graph. Families that agree share {@link Decoder}; a family
+ * class states only where it differs. Register a new one in {@link Architectures}.
+ */
+public interface Architecture {
+    /** The {@code general.architecture} value, e.g. "llama". */
+    String name();
+
+    /** Hyperparameters from the file's metadata; errors name the missing key. */
+    ModelConfig config(GgufFile file, int nVocab);
+
+    /** Places the model's tensors through {@code loader}, checking every shape against {@code config}. */
+    ModelWeights load(WeightLoader loader, ModelConfig config);
+
+    /**
+     * Adds the forward pass of one micro-batch to {@code g} and returns the logits node
+     * F32 [nVocab, nOut] (marked as output).
+     */
+    Tensor forward(Graph g, ModelConfig config, ModelWeights weights, KvCache kv, ForwardInputs in);
+}
