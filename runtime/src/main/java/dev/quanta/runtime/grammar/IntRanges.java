@@ -31,7 +31,7 @@ final class IntRanges {
     static String atLeast(long lo) {
         int d = Long.toString(lo).length();
         String same = uint(lo, pow10(d) - 1);
-        return d >= 16 ? same : "(" + same + ") | [1-9] [0-9]{" + d + "," + 15 + "}";
+        return d >= 16 ? same : "(" + same + " | [1-9] [0-9]{" + d + "," + 15 + "})";
     }
 
     /** Non-negative integers in [lo, hi] as one parenthesized expression. */
