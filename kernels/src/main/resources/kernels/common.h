@@ -39,7 +39,9 @@
   typedef signed char schar; // plain char is unsigned on ARM hosts
   typedef unsigned short ushort;
   typedef unsigned int uint;
-  typedef unsigned long long ulong;
+  // glibc's sys/types.h already has ulong as unsigned long (32 bits on LLP64 Windows): ours is 64 bits.
+  typedef unsigned long long quanta_ulong;
+  #define ulong quanta_ulong
   #define GLOBAL
   #define LOCAL
   #define INLINE __device__ __forceinline__
