@@ -110,6 +110,41 @@ class OpenClOpsTest {
         assertClose(want, got, 1e-6, t + " GET_ROWS");
     }
 
+    /**
+     * The GEMV paths agree with the tiled GEMM: Q4_0/Q8_0 through the vector kernel and the generic
+     * one (quanta.opencl.vectorGemv=false), and more activation rows than one GEMV launch takes
+     * (quanta.opencl.gemvMaxRows=9 splits 9 rows into launches of 4, 4, 1); 13 weight rows leave a
+     * partial group of MV_ROWS.
+     */
+    @ParameterizedTest
+    @EnumSource(value = W.class, names = {"Q4_0", "Q8_0", "Q4_K", "F16"})
+    void gemvPathsAgreeWithTheTiledGemm(W w) {
+        GgmlType t = GgmlType.valueOf(w.name());
+        int k = t.blockSize == 256 ? 512 : 160, n = 13, m = 9;
+        Tensor wt = storage("w", t, RefDecode.random(t, n, k, rnd), k, n);
+        float[] x = gauss(k * m);
+        float[] gemm = mulMatOn(stream, wt, x, k, m);
+        for (String[] props : new String[][] {{"9", "true"}, {"9", "false"}}) {
+            System.setProperty("quanta.opencl.gemvMaxRows", props[0]);
+            System.setProperty("quanta.opencl.vectorGemv", props[1]);
+            try (Stream s = dev.openStream()) {
+                assertClose(gemm, mulMatOn(s, wt, x, k, m), 1e-4, t + " GEMV (vectorGemv=" + props[1] + ") vs GEMM");
+            } finally {
+                System.clearProperty("quanta.opencl.gemvMaxRows");
+                System.clearProperty("quanta.opencl.vectorGemv");
+            }
+        }
+    }
+
+    private static float[] mulMatOn(Stream s, Tensor wt, float[] x, int k, int m) {
+        Graph g = new Graph();
+        Tensor y = g.mulMat(wt, g.input("x", GgmlType.F32, k, m).setFloats(x)).markOutput();
+        s.compute(g);
+        float[] r = new float[(int) y.nelements()];
+        s.readFloats(y, r);
+        return r;
+    }
+
     @Test
     void getRowsRejectsBadIdsWithTheTensorNamed() {
         Tensor wt = storageF32("tok_embd", gauss(8 * 3), 8, 3);
