@@ -7,6 +7,7 @@ import dev.quanta.loader.gguf.GgufFile;
 import dev.quanta.loader.gguf.GgufMetadata;
 import dev.quanta.loader.gguf.GgufTensorInfo;
 import dev.quanta.loader.gguf.GgufValue;
+import dev.quanta.loader.quantize.LlamaFtype;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,11 +60,16 @@ public final class InfoCommand implements Callable<Integer> {
         String arch = m.optString("general.architecture").orElse(null);
         out.put("architecture", arch);
         out.put("name", m.optString("general.name").orElse(null));
+        if (m.has("general.file_type") && m.get("general.file_type").type().isInteger()) {
+            long ft = m.getLong("general.file_type");
+            LlamaFtype lf = LlamaFtype.byId((int) ft);
+            out.put("file_type", lf != null ? lf.cliName + " (" + ft + ")" : Long.toString(ft));
+        }
         Map<String, Object> hp = new LinkedHashMap<>();
         if (arch != null) {
             for (String k : HYPER) {
                 GgufValue v = m.get(arch + "." + k);
-                if (v != null) hp.put(k, v.value() instanceof GgufValue.GgufArray a ? a.display(8) : v.value());
+                if (v != null) hp.put(k, v.value() instanceof GgufValue.GgufArray a ? a.display(8) : v.plainValue());
             }
         }
         out.put("hyperparameters", hp);
@@ -90,6 +96,7 @@ public final class InfoCommand implements Callable<Integer> {
             row.put("type", t.type().name());
             row.put("shape", t.ne());
             row.put("bytes", t.byteSize());
+            if (!t.rowsBlockAligned()) row.put("flat_blocks", true);
             tensors.add(row);
             long[] acc = perType.computeIfAbsent(t.type(), k -> new long[2]);
             acc[0]++;
@@ -98,6 +105,8 @@ public final class InfoCommand implements Callable<Integer> {
         }
         out.put("tensor_count", f.tensors().size());
         out.put("parameters", params);
+        long tensorBytes = f.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+        out.put("bits_per_weight", params == 0 ? 0.0 : Math.round(800.0 * tensorBytes / params) / 100.0);
         Map<String, Object> bt = new LinkedHashMap<>();
         perType.forEach((k, v) -> bt.put(k.name(), Map.of("tensors", v[0], "bytes", v[1])));
         out.put("bytes_per_type", bt);
@@ -110,7 +119,8 @@ public final class InfoCommand implements Callable<Integer> {
         o.printf("format:        GGUF v%d, %s, %d tensors, alignment %d%n", f.version(), human(f.fileSize()), f.tensors().size(), f.alignment());
         o.printf("architecture:  %s%n", d.get("architecture") == null ? "(none: vocabulary-only or non-model file)" : d.get("architecture"));
         if (d.get("name") != null) o.printf("name:          %s%n", d.get("name"));
-        o.printf("parameters:    %s%n", humanCount((Long) d.get("parameters")));
+        if (d.get("file_type") != null) o.printf("file type:     %s%n", d.get("file_type"));
+        o.printf("parameters:    %s, %s bits per weight%n", humanCount((Long) d.get("parameters")), d.get("bits_per_weight"));
         @SuppressWarnings("unchecked") Map<String, Object> hp = (Map<String, Object>) d.get("hyperparameters");
         if (!hp.isEmpty()) {
             o.println("hyperparameters:");
@@ -130,7 +140,8 @@ public final class InfoCommand implements Callable<Integer> {
             o.println("tensors:");
             o.printf("  %-40s %-8s %-24s %s%n", "name", "type", "shape", "bytes");
             for (GgufTensorInfo t : f.tensors())
-                o.printf("  %-40s %-8s %-24s %d%n", t.name(), t.type().name(), t.shapeString(), t.byteSize());
+                o.printf("  %-40s %-8s %-24s %d%s%n", t.name(), t.type().name(), t.shapeString(), t.byteSize(),
+                        t.rowsBlockAligned() ? "" : "  (rows not block-aligned: quantized as one flat array of blocks)");
         }
     }
 

@@ -256,7 +256,7 @@ final class OpenClStream implements Stream {
         for (Piece p : pieces(w)) {
             int cnt = (int) p.count(), row0 = (int) p.first();
             if (gemv) {
-                launch("mul_mat_vec_" + w.type().name().toLowerCase().replace("_k", "_K")).mem(p.loc()).l(p.nb1())
+                launch(gemvKernel(w.type())).mem(p.loc()).l(p.nb1())
                         .mem(xr.loc()).l(xr.nb1()).mem(y).i(k).i(cnt).i(m).i(rowsW).i(row0).local(4L * group)
                         .run(new long[] {(long) cnt * group}, new long[] {group});
             } else {
@@ -264,6 +264,11 @@ final class OpenClStream implements Stream {
                         .i(rowsW).i(row0).run(new long[] {ceilDiv(cnt, 32) * 16L, ceilDiv(m, 32) * 16L}, new long[] {16, 16});
             }
         }
+    }
+
+    /** mul_mat.cl's GEMV kernel of a weight type: mul_mat_vec_q4_K, mul_mat_vec_iq4_xs, ... */
+    static String gemvKernel(GgmlType t) {
+        return "mul_mat_vec_" + t.name().toLowerCase(java.util.Locale.ROOT).replace("_k", "_K");
     }
 
     /** elementwise.cl binary_f32. */
@@ -379,7 +384,7 @@ final class OpenClStream implements Stream {
         Rows sr = rows(src);
         Loc d = locate(dst, true);
         int ne0 = (int) src.ne(0);
-        long items = dst.type() == GgmlType.Q8_0 ? ne0 / 32 : ne0;
+        long items = ne0 / dst.type().blockSize;
         launch("set_rows").mem(sr.loc()).l(sr.nb1()).mem(in(idx)).mem(d).l(dst.nb(1)).i((int) dstRows).i(ne0).i(dst.type().id)
                 .run(new long[] {roundUp(items, GROUP), src.nrows()}, new long[] {GROUP, 1});
     }
@@ -398,7 +403,7 @@ final class OpenClStream implements Stream {
             launch("cpy_to_f32").mem(in(s)).l(s.nb(1)).l(s.nb(2)).l(s.nb(3)).i((int) s.ne(1)).i((int) s.ne(2)).i(s.type().id)
                     .mem(y).i(ne0).run(new long[] {roundUp(ne0, GROUP), s.nrows()}, new long[] {GROUP, 1});
         } else {
-            long items = n.type() == GgmlType.Q8_0 ? ne0 / 32 : ne0;
+            long items = ne0 / n.type().blockSize;
             launch("cpy_from_f32").mem(in(s)).l(s.nb(1)).l(s.nb(2)).l(s.nb(3)).i((int) s.ne(1)).i((int) s.ne(2)).mem(y).i(ne0)
                     .i(n.type().id).l(n.rowBytes())
                     .run(new long[] {roundUp(items, GROUP), s.nrows()}, new long[] {GROUP, 1});

@@ -74,7 +74,7 @@ class OpenClOpsTest {
         }
     }
 
-    enum W { F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K }
+    enum W { F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ4_NL, IQ4_XS }
 
     @ParameterizedTest
     @EnumSource(W.class)
@@ -322,6 +322,53 @@ class OpenClOpsTest {
             QuantCodecs.of(t).dequantizeRow(m, off, y, r * rowLen, rowLen);
         }
         return y;
+    }
+
+    /** Block types quants.h quantizes: CPY and SET_ROWS give the reference codec's bytes exactly. */
+    enum Q { Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q8_K }
+
+    @ParameterizedTest
+    @EnumSource(Q.class)
+    void quantizersMatchTheReferenceBytes(Q q) {
+        GgmlType t = GgmlType.valueOf(q.name());
+        int n = 2 * Math.max(t.blockSize, 64), m = 3;
+        float[] a = gauss(n * m);
+        for (int i = 0; i < n; i++) a[i] = 0f;                 // an all-zero row: d = 0
+        a[n + 5] = 9f;                                          // an outlier sets a block's scale
+        a[2 * n + 7] = -9f;                                     // ... negative for the signed-max types
+        byte[] want = new byte[(int) t.rowBytes((long) n * m)];
+        QuantCodecs.of(t).quantizeRowRef(a, 0, MemorySegment.ofArray(want), 0, n * m);
+        Graph g = new Graph();
+        Tensor c = g.cpy(g.input("a", GgmlType.F32, n, m).setFloats(a), t).markOutput();
+        stream.compute(g);
+        byte[] got = new byte[want.length];
+        stream.read(c, MemorySegment.ofArray(got));
+        assertArrayEquals(want, got, "CPY F32 -> " + t + " bytes as ggml's quantize_row_ref");
+
+        byte[] init = new byte[(int) t.rowBytes((long) n * 4)];
+        java.util.Arrays.fill(init, (byte) 0x5a);
+        Tensor dst = storage("dst", t, MemorySegment.ofArray(init), n, 4);
+        Graph g2 = new Graph();
+        g2.setRows(dst, g2.input("src", GgmlType.F32, n, m).setFloats(a), g2.input("idx", GgmlType.I32, m).setInts(3, 0, 2));
+        stream.compute(g2);
+        stream.synchronize();
+        byte[] rows = new byte[init.length];
+        dst.buffer().read(0, MemorySegment.ofArray(rows));
+        int rb = (int) t.rowBytes(n);
+        int[] at = {3, 0, 2};
+        for (int j = 0; j < m; j++)
+            assertArrayEquals(java.util.Arrays.copyOfRange(want, j * rb, (j + 1) * rb),
+                    java.util.Arrays.copyOfRange(rows, at[j] * rb, (at[j] + 1) * rb), "SET_ROWS " + t + " row " + j);
+        assertArrayEquals(java.util.Arrays.copyOfRange(init, rb, 2 * rb), java.util.Arrays.copyOfRange(rows, rb, 2 * rb),
+                "SET_ROWS " + t + " leaves row 1 alone");
+    }
+
+    @Test
+    void kQuantDestinationsAreNotClaimed() {
+        Graph g = new Graph();
+        Tensor a = g.input("a", GgmlType.F32, 256, 1);
+        for (GgmlType t : new GgmlType[] {GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K})
+            assertTrue(!dev.supports(g.cpy(a, t)), "CPY F32 -> " + t + " has no kernel and must be a reported skip");
     }
 
     @Test

@@ -31,6 +31,7 @@ public final class InferenceContext implements AutoCloseable {
     private final Stream stream;
     private final KvCache kv;
     private final int nUbatch;
+    private boolean closed;
 
     public InferenceContext(Architecture arch, ModelConfig config, ModelWeights weights, Device device,
                             int nCtx, GgmlType kvType, int nUbatch) {
@@ -168,6 +169,8 @@ public final class InferenceContext implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
         try {
             stream.close();
         } finally {
