@@ -1,9 +1,7 @@
 package dev.quanta.server;
 
 import dev.quanta.loader.template.ChatMessage;
-import dev.quanta.loader.template.ChatTemplate;
 import dev.quanta.loader.template.ChatTemplateException;
-import dev.quanta.loader.tokenizer.Tokenizer;
 import dev.quanta.runtime.StopReason;
 import dev.quanta.runtime.serving.Completion;
 import dev.quanta.runtime.serving.EngineBusyException;
@@ -22,17 +20,11 @@ final class Generations {
 
     /** Renders {@code messages} with the model's chat template (assistant header at the end) and tokenizes the prompt. */
     static int[] chatPrompt(ServingEngine engine, List<ChatMessage> messages) {
-        ChatTemplate t = engine.chatTemplate();
-        String prompt;
         try {
-            prompt = t.render(messages, true);
+            return engine.chatPrompt(messages);
         } catch (ChatTemplateException e) {
             throw ApiException.badRequest("messages", e.getMessage());
         }
-        Tokenizer tok = engine.tokenizer();
-        // a template that writes BOS itself must not get a second one
-        boolean hasBos = tok.bos() >= 0 && !t.bosToken().isEmpty() && prompt.startsWith(t.bosToken());
-        return tok.encode(prompt, !hasBos, true);
     }
 
     /** A plain-text prompt: BOS as the vocabulary wants it, special-token text recognised. */

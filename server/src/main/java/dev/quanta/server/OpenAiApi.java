@@ -11,11 +11,8 @@ import dev.quanta.runtime.serving.PromptTooLongException;
 import dev.quanta.runtime.serving.RequestHandle;
 import dev.quanta.runtime.serving.ServingEngine;
 import dev.quanta.runtime.serving.TokenLogprob;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.sse.SseSink;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -154,9 +151,7 @@ final class OpenAiApi {
                         boolean logprobs) throws InterruptedException {
         EngineEvent first = h.next();
         if (first instanceof EngineEvent.Failed f) throw Generations.failure(f);
-        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        SseSink sink = res.sink(SseSink.TYPE);
-        try {
+        try (EventStreamWriter sink = new EventStreamWriter(res)) {
             String objectName = chat ? "chat.completion.chunk" : "text_completion";
             if (chat) { // the role comes first, in a chunk of its own
                 ObjectNode c = chunk(id, created, objectName, includeUsage);
@@ -216,25 +211,15 @@ final class OpenAiApi {
                     case EngineEvent.Embedding x -> throw ApiException.internal("unexpected embedding event");
                 }
             }
-        } finally {
-            try {
-                sink.close();
-            } catch (RuntimeException ignored) {
-                // the client is gone
-            }
         }
     }
 
-    private static void emit(SseSink sink, ObjectNode o) {
-        emit(sink, Json.string(o));
+    private static void emit(EventStreamWriter sink, ObjectNode o) {
+        sink.data(Json.string(o));
     }
 
-    private static void emit(SseSink sink, String data) {
-        try {
-            sink.emit(SseEvent.create(data));
-        } catch (RuntimeException e) {
-            throw new ClientGoneException(e);
-        }
+    private static void emit(EventStreamWriter sink, String data) {
+        sink.data(data);
     }
 
     private ObjectNode head(String id, long created, String object) {

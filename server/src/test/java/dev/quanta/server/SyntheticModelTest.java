@@ -76,6 +76,17 @@ class SyntheticModelTest {
     }
 
     @Test
+    void eventStreamFramingIsOpenAis() throws Exception {
+        HttpResponse<String> r = ts.post("/v1/completions", "{\"prompt\": \"the\", \"max_tokens\": 3, \"temperature\": 0, \"stream\": true}");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        String[] events = r.body().split("\n\n");
+        for (String e : events) assertTrue(e.startsWith("data: "), e);
+        assertEquals("data: [DONE]", events[events.length - 1]);
+        assertEquals(3 + 1 + 1, events.length, r.body()); // three tokens, the finish chunk, [DONE]
+    }
+
+    @Test
     void ollamaChatAndGenerateGiveTheSameAnswer() throws Exception {
         String openAi = client.chat().completions().create(chat("Hello world")).choices().get(0).message().content().orElseThrow();
         String opts = "\"options\": {\"temperature\": 0, \"num_predict\": 16}";

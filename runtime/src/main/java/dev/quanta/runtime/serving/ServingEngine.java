@@ -76,8 +76,8 @@ public final class ServingEngine implements AutoCloseable {
     private ServingEngine(Model model, EngineOptions options) {
         this.model = model;
         this.options = options;
-        this.tokenizer = Tokenizer.fromGguf(model.file().metadata());
-        this.template = chatTemplate(model);
+        this.tokenizer = model.tokenizer();
+        this.template = model.chatTemplate() != null ? model.chatTemplate() : ChatTemplate.builtin("chatml");
         this.slotContext = options.slotContext() > 0 ? options.slotContext() : model.contextLength();
         long cells = (long) slotContext * options.parallel();
         if (cells > Integer.MAX_VALUE) throw new QuantaException("KV cache of " + cells + " cells is too large");
@@ -95,15 +95,6 @@ public final class ServingEngine implements AutoCloseable {
         return e;
     }
 
-    private static ChatTemplate chatTemplate(Model model) {
-        try {
-            return ChatTemplate.forModel(model.file().metadata());
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, model.path() + ": " + e.getMessage() + "; using the chatml template");
-            return ChatTemplate.builtin("chatml");
-        }
-    }
-
     public Model model() { return model; }
     public EngineOptions options() { return options; }
     /** The model's tokenizer (thread-safe). */
@@ -112,6 +103,19 @@ public final class ServingEngine implements AutoCloseable {
     public ChatTemplate chatTemplate() { return template; }
     /** KV cells (prompt plus generated tokens) each request may use. */
     public int slotContext() { return slotContext; }
+
+    /**
+     * The prompt of a chat: {@code messages} rendered with the chat template (ending with the
+     * assistant's header) and tokenized with special tokens recognised; BOS is added unless the
+     * template wrote it.
+     *
+     * @throws dev.quanta.loader.template.ChatTemplateException when the template rejects the conversation
+     */
+    public int[] chatPrompt(List<dev.quanta.loader.template.ChatMessage> messages) {
+        String prompt = template.render(messages, true);
+        boolean hasBos = tokenizer.bos() >= 0 && !template.bosToken().isEmpty() && prompt.startsWith(template.bosToken());
+        return tokenizer.encode(prompt, !hasBos, true);
+    }
 
     /**
      * Queues a generation. Events arrive on the returned handle: {@link EngineEvent.Token}s, then one
