@@ -48,7 +48,7 @@ public final class ChatCommand implements Callable<Integer> {
         PrintStream err = System.err;
         try (Model m = model.load(err); Session s = m.newSession()) {
             s.setSystemPrompt(system);
-            if (m.chatFormatter() != null) err.println("quanta: chat template: " + m.chatFormatter().name());
+            if (m.chatTemplate() != null) err.println("quanta: chat template: " + m.chatTemplate().name());
             err.println("quanta: chatting with " + m.describe() + ". /reset starts over, /exit quits, Ctrl-C stops an answer.");
             GenerationOptions o = GenerationOptions.defaults().withMaxTokens(nPredict).withSampling(sampling.params())
                     .withContextShift(contextShift);

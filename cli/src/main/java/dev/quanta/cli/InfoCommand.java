@@ -7,6 +7,9 @@ import dev.quanta.loader.gguf.GgufFile;
 import dev.quanta.loader.gguf.GgufMetadata;
 import dev.quanta.loader.gguf.GgufTensorInfo;
 import dev.quanta.loader.gguf.GgufValue;
+import dev.quanta.loader.quantize.LlamaFtype;
+import dev.quanta.runtime.arch.Architecture;
+import dev.quanta.runtime.arch.Architectures;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +37,9 @@ public final class InfoCommand implements Callable<Integer> {
     static final String[] HYPER = {"context_length", "embedding_length", "block_count", "feed_forward_length",
             "attention.head_count", "attention.head_count_kv", "attention.key_length", "attention.value_length",
             "attention.layer_norm_rms_epsilon", "attention.layer_norm_epsilon", "attention.sliding_window",
-            "rope.freq_base", "rope.dimension_count", "rope.scaling.type", "rope.scaling.factor", "vocab_size"};
+            "rope.freq_base", "rope.dimension_count", "rope.scaling.type", "rope.scaling.factor",
+            "rope.scaling.original_context_length", "rope.scaling.attn_factor", "attn_logit_softcapping",
+            "final_logit_softcapping", "vocab_size"};
 
     @Override
     public Integer call() throws Exception {
@@ -58,12 +63,18 @@ public final class InfoCommand implements Callable<Integer> {
         out.put("file_size", f.fileSize());
         String arch = m.optString("general.architecture").orElse(null);
         out.put("architecture", arch);
+        out.put("family", family(f, arch));
         out.put("name", m.optString("general.name").orElse(null));
+        if (m.has("general.file_type") && m.get("general.file_type").type().isInteger()) {
+            long ft = m.getLong("general.file_type");
+            LlamaFtype lf = LlamaFtype.byId((int) ft);
+            out.put("file_type", lf != null ? lf.cliName + " (" + ft + ")" : Long.toString(ft));
+        }
         Map<String, Object> hp = new LinkedHashMap<>();
         if (arch != null) {
             for (String k : HYPER) {
                 GgufValue v = m.get(arch + "." + k);
-                if (v != null) hp.put(k, v.value() instanceof GgufValue.GgufArray a ? a.display(8) : v.value());
+                if (v != null) hp.put(k, v.value() instanceof GgufValue.GgufArray a ? a.display(8) : v.plainValue());
             }
         }
         out.put("hyperparameters", hp);
@@ -90,6 +101,7 @@ public final class InfoCommand implements Callable<Integer> {
             row.put("type", t.type().name());
             row.put("shape", t.ne());
             row.put("bytes", t.byteSize());
+            if (!t.rowsBlockAligned()) row.put("flat_blocks", true);
             tensors.add(row);
             long[] acc = perType.computeIfAbsent(t.type(), k -> new long[2]);
             acc[0]++;
@@ -98,6 +110,8 @@ public final class InfoCommand implements Callable<Integer> {
         }
         out.put("tensor_count", f.tensors().size());
         out.put("parameters", params);
+        long tensorBytes = f.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+        out.put("bits_per_weight", params == 0 ? 0.0 : Math.round(800.0 * tensorBytes / params) / 100.0);
         Map<String, Object> bt = new LinkedHashMap<>();
         perType.forEach((k, v) -> bt.put(k.name(), Map.of("tensors", v[0], "bytes", v[1])));
         out.put("bytes_per_type", bt);
@@ -105,12 +119,43 @@ public final class InfoCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * The model family Quanta runs this file as: its models and the hyperparameters as the runtime reads
+     * them (sliding windows, soft-caps, query scale...), or why it cannot run it.
+     */
+    static Map<String, Object> family(GgufFile f, String arch) {
+        Map<String, Object> fam = new LinkedHashMap<>();
+        if (arch == null) return fam;
+        fam.put("supported", Architectures.isSupported(arch));
+        if (!Architectures.isSupported(arch)) {
+            fam.put("error", "unsupported architecture '" + arch + "' (supported: " + String.join(", ", Architectures.supported()) + ")");
+            return fam;
+        }
+        Architecture a = Architectures.forName(arch, f.path());
+        fam.put("models", a.models());
+        GgufTensorInfo embd = f.tensor("token_embd.weight");
+        if (embd == null || embd.nDims() != 2) {
+            fam.put("error", "missing tensor 'token_embd.weight'");
+            return fam;
+        }
+        try {
+            fam.put("summary", a.config(f, (int) embd.ne()[1]).summary());
+        } catch (RuntimeException e) {
+            fam.put("error", e.getMessage());
+        }
+        return fam;
+    }
+
     private void printText(GgufFile f, Map<String, Object> d, PrintStream o) {
         o.printf("file:          %s%n", f.path());
         o.printf("format:        GGUF v%d, %s, %d tensors, alignment %d%n", f.version(), human(f.fileSize()), f.tensors().size(), f.alignment());
         o.printf("architecture:  %s%n", d.get("architecture") == null ? "(none: vocabulary-only or non-model file)" : d.get("architecture"));
+        @SuppressWarnings("unchecked") Map<String, Object> fam = (Map<String, Object>) d.get("family");
+        if (fam.get("summary") != null) o.printf("family:        %s (%s)%n", fam.get("summary"), fam.get("models"));
+        else if (fam.get("error") != null) o.printf("family:        cannot run: %s%n", fam.get("error"));
         if (d.get("name") != null) o.printf("name:          %s%n", d.get("name"));
-        o.printf("parameters:    %s%n", humanCount((Long) d.get("parameters")));
+        if (d.get("file_type") != null) o.printf("file type:     %s%n", d.get("file_type"));
+        o.printf("parameters:    %s, %s bits per weight%n", humanCount((Long) d.get("parameters")), d.get("bits_per_weight"));
         @SuppressWarnings("unchecked") Map<String, Object> hp = (Map<String, Object>) d.get("hyperparameters");
         if (!hp.isEmpty()) {
             o.println("hyperparameters:");
@@ -130,7 +175,8 @@ public final class InfoCommand implements Callable<Integer> {
             o.println("tensors:");
             o.printf("  %-40s %-8s %-24s %s%n", "name", "type", "shape", "bytes");
             for (GgufTensorInfo t : f.tensors())
-                o.printf("  %-40s %-8s %-24s %d%n", t.name(), t.type().name(), t.shapeString(), t.byteSize());
+                o.printf("  %-40s %-8s %-24s %d%s%n", t.name(), t.type().name(), t.shapeString(), t.byteSize(),
+                        t.rowsBlockAligned() ? "" : "  (rows not block-aligned: quantized as one flat array of blocks)");
         }
     }
 

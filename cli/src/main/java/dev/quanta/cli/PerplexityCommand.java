@@ -57,7 +57,7 @@ public final class PerplexityCommand implements Callable<Integer> {
             int nChunk = tokens.length / nCtx;
             if (maxChunks > 0) nChunk = Math.min(nChunk, maxChunks);
             int first = nCtx / 2;
-            boolean addBos = m.tokenizer().addsBos();
+            boolean addBos = m.tokenizer().addBos() && m.tokenizer().bos() >= 0;
             int bos = m.tokenizer().bos();
             err.printf(Locale.ROOT, "quanta: perplexity over %d chunks of %d tokens (%d tokens in all), scoring positions %d..%d%n",
                     nChunk, nCtx, tokens.length, first, nCtx - 2);

@@ -1,7 +1,7 @@
 package dev.quanta.cli;
 
 import dev.quanta.kernels.GgmlType;
-import dev.quanta.runtime.ChatMessage;
+import dev.quanta.loader.template.ChatMessage;
 import dev.quanta.runtime.GenerationOptions;
 import dev.quanta.runtime.GenerationResult;
 import dev.quanta.runtime.Model;
@@ -87,7 +87,7 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     static PrintStream utf8Stdout() {
-        return new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        return new PrintStream(System.out, true, StandardCharsets.UTF_8);
     }
 
     static boolean isTerminal() {
@@ -133,7 +133,7 @@ public final class RunCommand implements Callable<Integer> {
             if (file != null) return file;
             String env = System.getenv("QUANTA_MODEL");
             if (env != null && !env.isBlank()) return Path.of(env);
-            throw new QuantaException("no model: pass -m FILE or set QUANTA_MODEL");
+            return DemoModel.path(err);
         }
 
         GgmlType kvType() {
@@ -206,6 +206,38 @@ public final class RunCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new QuantaException(e.getMessage());
             }
+        }
+    }
+
+    /**
+     * The built-in demo model: a tiny Llama-architecture model with seeded random weights, made by the
+     * synth generator on first use and cached ({@code $QUANTA_CACHE/demo}, default ~/.cache/quanta/demo;
+     * {@code -Dquanta.demo.dir} overrides), so that {@code quanta run -p Hello} works offline. It prints
+     * gibberish, and says so.
+     */
+    static final class DemoModel {
+        static final String FILE = "quanta-demo-tiny-q8_0-seed42.gguf";
+
+        static Path dir() {
+            String p = System.getProperty("quanta.demo.dir");
+            if (p != null && !p.isBlank()) return Path.of(p);
+            return dev.quanta.loader.hub.HubConfig.fromEnvironment().urlCache().resolve("demo");
+        }
+
+        static Path path(PrintStream err) {
+            Path f = dir().resolve(FILE);
+            err.println("quanta: no model given (-m FILE or $QUANTA_MODEL): using the built-in demo model, a tiny Llama "
+                    + "with random weights. It prints gibberish; pass -m with a real GGUF model for real text.");
+            if (Files.isRegularFile(f)) return f;
+            try {
+                Files.createDirectories(f.getParent());
+                err.println("quanta: creating the demo model in " + f + " (once)");
+                dev.quanta.loader.synth.SynthModel.write(new dev.quanta.loader.synth.SynthModel.Spec(
+                        dev.quanta.loader.synth.SynthShape.TINY, dev.quanta.loader.quantize.LlamaFtype.MOSTLY_Q8_0, 42, null), f);
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new QuantaException("cannot create the demo model in " + f.getParent() + ": " + e.getMessage(), e);
+            }
+            return f;
         }
     }
 

@@ -12,11 +12,8 @@ import dev.quanta.runtime.exec.InferenceContext;
 import dev.quanta.runtime.model.ModelConfig;
 import dev.quanta.runtime.model.ModelWeights;
 import dev.quanta.runtime.model.WeightLoader;
-import dev.quanta.runtime.text.ChatFormatter;
-import dev.quanta.runtime.text.TextTokenizer;
-import dev.quanta.runtime.text.Tokenizers;
-import dev.quanta.runtime.text.Utf8Stream;
-import java.io.ByteArrayOutputStream;
+import dev.quanta.loader.template.ChatTemplate;
+import dev.quanta.loader.tokenizer.Tokenizer;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -48,8 +45,8 @@ public final class Model implements AutoCloseable {
     private final ModelWeights weights;
     private final WeightLoader loader;
     private final BackendChooser.Choice backend;
-    private final TextTokenizer tokenizer;
-    private final ChatFormatter chat;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate chat;
     private final ModelOptions options;
     private final int nCtx;
     private final double loadMillis;
@@ -57,7 +54,7 @@ public final class Model implements AutoCloseable {
     private boolean closed;
 
     private Model(GgufFile file, Architecture arch, ModelConfig config, ModelWeights weights, WeightLoader loader,
-                  BackendChooser.Choice backend, TextTokenizer tokenizer, ChatFormatter chat, ModelOptions options,
+                  BackendChooser.Choice backend, Tokenizer tokenizer, ChatTemplate chat, ModelOptions options,
                   int nCtx, double loadMillis) {
         this.file = file;
         this.arch = arch;
@@ -80,6 +77,7 @@ public final class Model implements AutoCloseable {
         if (Files.isDirectory(path)) throw new QuantaException(path + ": is a directory, not a GGUF file");
         GgufFile file = GgufFile.open(path);
         WeightLoader loader = null;
+        BackendChooser.Choice choice = null;
         try {
             if (!file.metadata().has("general.architecture"))
                 throw new QuantaException(path + ": missing metadata key 'general.architecture' (a vocabulary-only or non-model GGUF file?)");
@@ -89,12 +87,12 @@ public final class Model implements AutoCloseable {
             if (embd == null) throw new QuantaException(path + ": missing tensor 'token_embd.weight'");
             if (embd.nDims() != 2) throw new QuantaException(path + ": tensor 'token_embd.weight' has shape " + embd.shapeString() + ", expected 2 dimensions");
             ModelConfig config = arch.config(file, (int) embd.ne()[1]);
-            TextTokenizer tokenizer = Tokenizers.forFile(file);
-            ChatFormatter chat = Tokenizers.chatFormatter(file, tokenizer);
+            Tokenizer tokenizer = tokenizer(file);
+            ChatTemplate chat = tokenizer == null ? null : chatTemplate(file);
             int nCtx = o.contextLength() > 0 ? o.contextLength() : Math.min(config.nCtxTrain(), ModelOptions.DEFAULT_MAX_CONTEXT);
 
-            if (o.threads() > 0) System.setProperty("quanta.threads", Integer.toString(o.threads()));
-            BackendChooser.Choice choice = BackendChooser.choose(o.backend());
+            if (o.threads() > 0) System.setProperty("quanta.cpu.threads", Integer.toString(o.threads()));
+            choice = BackendChooser.choose(o.backend());
             DoubleConsumer progress = o.progress();
             loader = new WeightLoader(file, choice.device(), progress);
             ModelWeights weights = arch.load(loader, config);
@@ -105,8 +103,30 @@ public final class Model implements AutoCloseable {
             return new Model(file, arch, config, weights, loader, choice, tokenizer, chat, o, nCtx, ms);
         } catch (RuntimeException | Error e) {
             if (loader != null) loader.close();
+            if (choice != null) choice.device().close();
             file.close();
             throw e;
+        }
+    }
+
+    private static Tokenizer tokenizer(GgufFile file) {
+        if (!file.metadata().has("tokenizer.ggml.tokens")) return null;
+        try {
+            return Tokenizer.fromGguf(file.metadata());
+        } catch (RuntimeException e) {
+            throw new QuantaException(file.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The model's chat template; a built-in format by architecture when it has none or its own does not compile. */
+    private static ChatTemplate chatTemplate(GgufFile file) {
+        try {
+            return ChatTemplate.forModel(file.metadata());
+        } catch (RuntimeException e) {
+            String name = ChatTemplate.builtinNameFor(file.metadata());
+            LOG.log(System.Logger.Level.WARNING, "{0}: the chat template cannot be used ({1}); using the built-in ''{2}'' format",
+                    file.path().getFileName(), e.getMessage(), name);
+            return ChatTemplate.builtin(name);
         }
     }
 
@@ -167,7 +187,7 @@ public final class Model implements AutoCloseable {
     public Path path() { return file.path(); }
     public Device device() { return backend.device(); }
     /** The chosen backend's name ("cpu", "reference", ...). */
-    public String backendName() { return backend.provider().name(); }
+    public String backendName() { return backend.backend(); }
     public ModelOptions options() { return options; }
     /** Default KV cells per session. */
     public int contextLength() { return nCtx; }
@@ -175,35 +195,35 @@ public final class Model implements AutoCloseable {
     public double loadMillis() { return loadMillis; }
 
     /** The tokenizer; a {@link QuantaException} when the file has none. */
-    public TextTokenizer tokenizer() {
+    public Tokenizer tokenizer() {
         if (tokenizer == null) throw new QuantaException(file.path() + ": the file has no tokenizer (tokenizer.ggml.* keys)");
         return tokenizer;
     }
 
     public boolean hasTokenizer() { return tokenizer != null; }
 
-    /** The chat template, or null when the file has none that Quanta can render. */
-    public ChatFormatter chatFormatter() { return chat; }
+    /**
+     * The chat template: the file's own, else llama.cpp's built-in format for the architecture
+     * (e.g. llama2 or llama3, chatml). Null only when the model has no tokenizer.
+     */
+    public ChatTemplate chatTemplate() { return chat; }
 
     /** Token ids of {@code text}; with {@code addSpecial} BOS first when the vocabulary asks for it. */
     public int[] tokenize(String text, boolean addSpecial) {
         return tokenizer().encode(text, addSpecial, false);
     }
 
-    /** The text of {@code ids} (control tokens produce nothing). */
+    /** The text of {@code ids} (control tokens produce nothing), as llama.cpp's detokenize. */
     public String detokenize(int[] ids) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int id : ids) b.writeBytes(tokenizer().pieceBytes(id));
-        Utf8Stream u = new Utf8Stream();
-        return u.push(b.toByteArray()) + u.flush();
+        return tokenizer().decode(ids);
     }
 
-    /** A short description: architecture, size, backend. */
+    /** A short description: the family and its key hyperparameters, size, backend. */
     public String describe() {
         long params = 0;
         for (GgufTensorInfo t : file.tensors()) params += t.nelements();
-        return String.format("%s, %d layers, %d embd, %.2fM params, %s on %s", config.arch(), config.nLayer(),
-                config.nEmbd(), params / 1e6, backendName(), backend.device().name());
+        return String.format(java.util.Locale.ROOT, "%s (%s), %.2fM params, %s on %s", config.summary(), arch.models(),
+                params / 1e6, backendName(), backend.device().name());
     }
 
     @Override
@@ -219,6 +239,7 @@ public final class Model implements AutoCloseable {
         }
         open.clear();
         loader.close();
+        backend.device().close();
         file.close();
     }
 }

@@ -4,10 +4,11 @@ import dev.quanta.runtime.batch.Batch;
 import dev.quanta.runtime.exec.InferenceContext;
 import dev.quanta.runtime.exec.Logits;
 import dev.quanta.runtime.sampling.Sampler;
-import dev.quanta.runtime.text.ChatFormatter;
+import dev.quanta.loader.template.ChatMessage;
+import dev.quanta.loader.template.ChatTemplate;
+import dev.quanta.loader.tokenizer.StreamingDecoder;
+import dev.quanta.loader.tokenizer.Tokenizer;
 import dev.quanta.runtime.text.StopMatcher;
-import dev.quanta.runtime.text.TextTokenizer;
-import dev.quanta.runtime.text.Utf8Stream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -88,7 +89,7 @@ public final class Session implements AutoCloseable {
     public GenerationResult generate(int[] sequence, GenerationOptions options, Consumer<String> onText) {
         ensureOpen();
         cancelRequested = false;
-        TextTokenizer tok = model.tokenizer();
+        Tokenizer tok = model.tokenizer();
         long t0 = System.nanoTime();
         int evaluated = sequence.length - commonPrefix(sequence);
         float[] logits;
@@ -102,8 +103,10 @@ public final class Session implements AutoCloseable {
 
         Sampler sampler = new Sampler(options.sampling());
         for (int t : sequence) sampler.accept(t);
-        boolean strip = tok.stripsLeadingSpace() && onlyBos(sequence, tok);
-        Utf8Stream utf8 = new Utf8Stream();
+        // llama2.c / llama.cpp print a generation that starts right after BOS without the space
+        // SentencePiece puts in front of a word
+        boolean strip = tok.kind() == Tokenizer.Kind.SPM && tok.addSpacePrefix() && onlyBos(sequence, tok);
+        StreamingDecoder utf8 = tok.newDecoder(false, false);
         StopMatcher stops = new StopMatcher(options.stopStrings());
         StringBuilder text = new StringBuilder();
         List<Integer> generated = new ArrayList<>();
@@ -125,7 +128,7 @@ public final class Session implements AutoCloseable {
                 break;
             }
             generated.add(id);
-            String piece = utf8.push(tok.pieceBytes(id));
+            String piece = utf8.accept(id);
             if (strip && !piece.isEmpty()) {
                 if (piece.startsWith(" ")) piece = piece.substring(1);
                 strip = false;
@@ -175,7 +178,7 @@ public final class Session implements AutoCloseable {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    private static boolean onlyBos(int[] seq, TextTokenizer tok) {
+    private static boolean onlyBos(int[] seq, Tokenizer tok) {
         return seq.length == 0 || (seq.length == 1 && seq[0] == tok.bos());
     }
 
@@ -198,10 +201,15 @@ public final class Session implements AutoCloseable {
 
     /** Generates the assistant's answer to {@code messages} (rendered with the chat template); the history is not touched. */
     public GenerationResult chat(List<ChatMessage> messages, GenerationOptions options, Consumer<String> onText) {
-        ChatFormatter f = model.chatFormatter();
-        if (f == null) throw new QuantaException(model.path() + ": the model has no chat template (tokenizer.chat_template)");
-        String prompt = f.render(messages, true);
-        TextTokenizer tok = model.tokenizer();
+        Tokenizer tok = model.tokenizer();
+        ChatTemplate t = model.chatTemplate();
+        String prompt;
+        try {
+            prompt = t.render(messages, true);
+        } catch (RuntimeException e) {
+            throw new QuantaException("chat template " + t.name() + ": " + e.getMessage(), e);
+        }
+        // templates that write BOS themselves must not get a second one from the tokenizer
         boolean templateHasBos = tok.bos() >= 0 && prompt.startsWith(tok.tokenText(tok.bos()));
         int[] ids = tok.encode(prompt, !templateHasBos, true);
         return generate(ids, options, onText);

@@ -76,10 +76,11 @@ class LoadingTest {
     }
 
     @Test
-    void unsupportedArchitectureIsNamedWithTheSupportedOnes() {
-        Path f = TestData.require("reference/gemma2-f16/model.gguf");
+    void unsupportedArchitectureIsNamedWithTheSupportedOnes(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("rwkv6.gguf");
+        new dev.quanta.loader.gguf.GgufWriter().set("general.architecture", dev.quanta.loader.gguf.GgufValue.ofString("rwkv6")).write(f);
         QuantaException e = assertThrows(QuantaException.class, () -> Quanta.load(ModelOptions.of(f).withBackend("reference")));
-        assertTrue(e.getMessage().contains("unsupported architecture 'gemma2'") && e.getMessage().contains("llama"), e.getMessage());
+        assertTrue(e.getMessage().contains("unsupported architecture 'rwkv6'") && e.getMessage().contains("llama, qwen2, qwen3, phi3, gemma2, gemma3"), e.getMessage());
     }
 
     @Test
@@ -87,6 +88,50 @@ class LoadingTest {
         Path f = TestData.require("vocab/ggml-vocab-llama-spm.gguf");
         QuantaException e = assertThrows(QuantaException.class, () -> Quanta.load(ModelOptions.of(f).withBackend("reference")));
         assertTrue(e.getMessage().contains("general.architecture") || e.getMessage().contains("token_embd"), e.getMessage());
+    }
+
+    /**
+     * stories260K rewritten with {@code keys} edited and each tensor passed through {@code tensors}
+     * (return null to drop it).
+     */
+    static Path variant(Path dir, String name, java.util.function.Consumer<java.util.Map<String, dev.quanta.loader.gguf.GgufValue>> keys,
+                        java.util.function.UnaryOperator<dev.quanta.loader.gguf.GgufWriter.Tensor> tensors) throws IOException {
+        Path out = dir.resolve(name);
+        try (dev.quanta.loader.gguf.GgufFile f = dev.quanta.loader.gguf.GgufFile.open(TestData.require("stories260K/stories260K.gguf"))) {
+            java.util.Map<String, dev.quanta.loader.gguf.GgufValue> kv = new java.util.LinkedHashMap<>(f.metadata().asMap());
+            keys.accept(kv);
+            dev.quanta.loader.gguf.GgufWriter w = new dev.quanta.loader.gguf.GgufWriter().setAll(kv);
+            for (dev.quanta.loader.gguf.GgufTensorInfo t : f.tensors()) {
+                var x = tensors.apply(new dev.quanta.loader.gguf.GgufWriter.Tensor(t.name(), t.type(), t.ne(),
+                        dev.quanta.loader.gguf.GgufWriter.TensorSource.of(f.tensorData(t))));
+                if (x != null) w.addTensor(x);
+            }
+            w.write(out);
+        }
+        return out;
+    }
+
+    @Test
+    void missingHyperparameterKeyIsNamed(@TempDir Path dir) throws IOException {
+        Path f = variant(dir, "no-layers.gguf", kv -> kv.remove("llama.block_count"), t -> t);
+        QuantaException e = assertThrows(QuantaException.class, () -> Quanta.load(ModelOptions.of(f).withBackend("reference")));
+        assertTrue(e.getMessage().contains("missing metadata key 'llama.block_count'"), e.getMessage());
+    }
+
+    @Test
+    void missingTensorIsNamed(@TempDir Path dir) throws IOException {
+        Path f = variant(dir, "no-norm.gguf", kv -> {}, t -> t.name().equals("blk.3.ffn_norm.weight") ? null : t);
+        QuantaException e = assertThrows(QuantaException.class, () -> Quanta.load(ModelOptions.of(f).withBackend("reference")));
+        assertTrue(e.getMessage().contains("missing tensor 'blk.3.ffn_norm.weight'"), e.getMessage());
+    }
+
+    @Test
+    void tensorTypeNothingCanComputeIsNamed(@TempDir Path dir) throws IOException {
+        byte[] junk = new byte[64 * 64 / 256 * GgmlType.IQ2_XXS.typeSize];
+        Path f = variant(dir, "iq2.gguf", kv -> {}, t -> !t.name().equals("blk.0.attn_q.weight") ? t
+                : new dev.quanta.loader.gguf.GgufWriter.Tensor(t.name(), GgmlType.IQ2_XXS, t.ne(), dev.quanta.loader.gguf.GgufWriter.TensorSource.of(junk)));
+        QuantaException e = assertThrows(QuantaException.class, () -> Quanta.load(ModelOptions.of(f).withBackend("reference")));
+        assertTrue(e.getMessage().contains("blk.0.attn_q.weight") && e.getMessage().contains("IQ2_XXS"), e.getMessage());
     }
 
     @Test

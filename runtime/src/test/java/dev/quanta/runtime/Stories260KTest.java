@@ -81,6 +81,59 @@ class Stories260KTest {
     }
 
     @Test
+    void textPromptIsTokenizedAndContinued() throws IOException {
+        String json = Files.readString(TestData.require("stories260K/greedy_prompt_once_upon_a_time.json"));
+        int[] prompt = ints(array(json, "prompt_ids_with_bos"));
+        int[] want = ints(array(json, "generated_ids"));
+        assertArrayEquals(prompt, model.tokenize("Once upon a time", true));
+        GenerationOptions o = GenerationOptions.defaults().withMaxTokens(want.length).withSampling(SamplerParams.greedy());
+        try (Session s = model.newSession()) {
+            GenerationResult r = s.generate("Once upon a time", o, null);
+            assertArrayEquals(want, r.tokens());
+            assertEquals(model.detokenize(want), r.text());
+            assertTrue(r.text().startsWith(", there was a little girl named Lily."), r.text());
+            assertEquals(prompt.length, r.timings().promptTokens());
+        }
+    }
+
+    @Test
+    void stopStringEndsGenerationBeforeIt() {
+        GenerationOptions o = GenerationOptions.defaults().withMaxTokens(200).withSampling(SamplerParams.greedy())
+                .withStopStrings(java.util.List.of("Lily"));
+        try (Session s = model.newSession()) {
+            StringBuilder streamed = new StringBuilder();
+            GenerationResult r = s.generate("", o, streamed::append);
+            assertEquals(StopReason.STOP_STRING, r.reason());
+            assertEquals("Once upon a time, there was a little girl named ", r.text());
+            assertEquals(r.text(), streamed.toString());
+        }
+    }
+
+    @Test
+    void chatGoesThroughTheTemplateAndKeepsHistory() {
+        try (Session s = model.newSession()) {
+            s.setSystemPrompt("Tell a story.");
+            GenerationOptions o = GenerationOptions.defaults().withMaxTokens(8).withSampling(SamplerParams.greedy());
+            GenerationResult a = s.chat("Hello", o, null);
+            assertEquals(8, a.tokens().length);
+            int afterFirst = s.tokens().length;
+            GenerationResult b = s.chat("More", o, null);
+            assertEquals(4, s.history().size());
+            assertEquals(a.text(), s.history().get(1).content());
+            // the second turn reuses the cached conversation: fewer prompt tokens than the whole conversation
+            assertTrue(b.timings().promptTokens() < s.tokens().length - b.tokens().length,
+                    b.timings().promptTokens() + " prompt tokens evaluated, " + afterFirst + " cached");
+            String rendered = model.chatTemplate().render(java.util.List.of(
+                    dev.quanta.loader.template.ChatMessage.system("Tell a story."),
+                    dev.quanta.loader.template.ChatMessage.user("Hello")), true);
+            assertTrue(rendered.contains("Hello") && rendered.contains("Tell a story."), rendered);
+            s.reset();
+            assertEquals(0, s.history().size());
+            assertEquals(0, s.tokens().length);
+        }
+    }
+
+    @Test
     void f32AndQ8KvCachesGiveTheSameGreedyStart() throws IOException {
         int[] want = ints(Files.readString(TestData.require("stories260K/greedy_t0_200steps.ids")));
         for (GgmlType kv : new GgmlType[] {GgmlType.F32, GgmlType.Q8_0}) {

@@ -94,7 +94,7 @@ public final class EndToEndBench {
             boolean onGpu = model.device().kind() != DeviceKind.CPU;
             int threads = model.device() instanceof CpuDevice cd ? cd.threads()
                     : cfg.threads() > 0 ? cfg.threads() : CpuDevice.defaultThreads();
-            int bos = model.hasTokenizer() && model.tokenizer().addsBos() ? model.tokenizer().bos() : -1;
+            int bos = model.hasTokenizer() && model.tokenizer().addBos() ? model.tokenizer().bos() : -1;
             Random rng = new Random(cfg.seed());
             String kvName = cfg.kvType().name().toLowerCase(Locale.ROOT);
 

@@ -26,6 +26,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,6 +52,11 @@ public final class HubClient implements AutoCloseable {
     private static final Pattern HEX40 = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int BUFFER = 1 << 20;
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "quanta-download-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final HubConfig cfg;
     private final HttpClient http;
@@ -172,7 +183,7 @@ public final class HubClient implements AutoCloseable {
 
     /**
      * Downloads {@code url} into {@code part} (resuming from what it already holds with an HTTP Range request,
-     * and after each interruption, up to the configured number of retries), checks the size and checksum and
+     * and after each interruption, up to the configured number of retries in a row without progress), checks the size and checksum and
      * only then moves it to {@code dest}. On a checksum mismatch the partial file is deleted.
      *
      * @param sendToken whether the hub token may be sent (to the URL's own origin only)
@@ -181,12 +192,15 @@ public final class HubClient implements AutoCloseable {
      */
     public void download(URI url, boolean sendToken, Path part, Path dest, Expected exp, Target t, String label, DownloadListener l) {
         Transfer tr = new Transfer(exp);
-        int attempt = 0;
+        int attempt = 0; // interruptions in a row without progress
+        long before = sizeOr0(part);
         while (true) {
             try {
                 if (tr.attempt(url, sendToken, part, t, label, l)) break;
             } catch (Interrupted e) {
                 long have = sizeOr0(part);
+                if (have > before) attempt = 0;
+                before = have;
                 if (attempt++ >= cfg.retries())
                     throw new HubException("download of " + name(t) + " interrupted at " + have + " of "
                             + (tr.size >= 0 ? tr.size + " bytes" : "? bytes") + " (" + e.getMessage()
@@ -311,15 +325,31 @@ public final class HubClient implements AutoCloseable {
         private void copy(InputStream in, Path part, long start, Target t, DownloadListener l) throws IOException {
             byte[] buf = new byte[BUFFER];
             long done = start;
+            // A stalled connection would block read() forever: a watchdog closes the stream after cfg.timeout()
+            // without data, which makes read() throw, and the download resumes like after any interruption.
+            long limit = cfg.timeout().toNanos();
+            AtomicLong lastData = new AtomicLong(System.nanoTime());
+            AtomicBoolean stalled = new AtomicBoolean();
+            long period = Math.max(10, Math.min(1000, cfg.timeout().toMillis() / 4));
+            ScheduledFuture<?> watchdog = WATCHDOG.scheduleAtFixedRate(() -> {
+                if (System.nanoTime() - lastData.get() > limit && stalled.compareAndSet(false, true)) {
+                    try {
+                        in.close();
+                    } catch (IOException ignored) {
+                        // read() fails either way
+                    }
+                }
+            }, period, period, TimeUnit.MILLISECONDS);
             try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 while (true) {
                     int n;
                     try {
                         n = in.read(buf);
                     } catch (IOException e) {
-                        throw new Interrupted(describe(e), e);
+                        throw new Interrupted(stalled.get() ? "no data for " + cfg.timeout().toMillis() / 1000.0 + " s" : describe(e), e);
                     }
                     if (n < 0) break;
+                    lastData.set(System.nanoTime());
                     if (size >= 0 && done + n > size) throw new HubException("server sent more than the " + size + " bytes announced for " + name(t));
                     ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
                     try {
@@ -333,7 +363,10 @@ public final class HubClient implements AutoCloseable {
                     hashed = done;
                     l.progress(done, size);
                 }
+            } finally {
+                watchdog.cancel(false);
             }
+            if (stalled.get() && (size < 0 || done < size)) throw new Interrupted("no data for " + cfg.timeout().toMillis() / 1000.0 + " s", null);
             if (size >= 0 && done < size) throw new Interrupted("connection closed after " + done + " of " + size + " bytes", null);
         }
 
@@ -487,9 +520,13 @@ public final class HubClient implements AutoCloseable {
         return t.repo() == null ? t.url().toString() : t.file() == null ? t.repo() : t.repo() + "/" + t.file();
     }
 
+    /** The first message along the cause chain (HttpClient's ConnectException has none of its own). */
     private static String describe(IOException e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && !m.isBlank()) return t == e ? m : t.getClass().getSimpleName() + ": " + m;
+        }
+        return e.getClass().getSimpleName();
     }
 
     static long sizeOr0(Path p) {

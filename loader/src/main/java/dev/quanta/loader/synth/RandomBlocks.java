@@ -36,13 +36,16 @@ final class RandomBlocks {
 
     /** Sets the scale fields of one block whose code bytes are already random. */
     private static void block(GgmlType type, MemorySegment m, long o, float s, SplittableRandom r) {
+        // symmetric codes (q − 8, q − 16, q − 32, ...) have a mean of −0.5: a random sign of d per block
+        // cancels it (ggml's own quantizers produce negative d too)
+        float sign = r.nextBoolean() ? 1f : -1f;
         switch (type) {
             case Q8_0 -> { // q uniform in [-128, 127]: std ~74
-                h(m, o, s / 74f);
+                h(m, o, sign * s / 74f);
             }
-            case Q4_0, IQ4_NL -> h(m, o, type == GgmlType.Q4_0 ? s / 4.6f : s / 70f); // (q - 8)·d; table values ~±127
+            case Q4_0, IQ4_NL -> h(m, o, sign * (type == GgmlType.Q4_0 ? s / 4.6f : s / 70f)); // (q - 8)·d; table values ~±127
             case Q4_1 -> { float d = s / 4.6f; h(m, o, d); h(m, o + 2, -7.5f * d); }
-            case Q5_0 -> h(m, o, s / 9.2f);
+            case Q5_0 -> h(m, o, sign * s / 9.2f);
             case Q5_1 -> { float d = s / 9.2f; h(m, o, d); h(m, o + 2, -15.5f * d); }
             case Q2_K -> { // scales[16]: 4-bit scale 8, 4-bit min 8; value d·8·q − dmin·8, q in 0..3
                 for (int i = 0; i < 16; i++) m.set(ValueLayout.JAVA_BYTE, o + i, (byte) 0x88);
@@ -53,7 +56,7 @@ final class RandomBlocks {
             case Q3_K -> { // 16 six-bit scales all 48 (sc − 32 = 16); q in -4..3
                 for (int i = 0; i < 8; i++) m.set(ValueLayout.JAVA_BYTE, o + 96 + i, (byte) 0);
                 for (int i = 8; i < 12; i++) m.set(ValueLayout.JAVA_BYTE, o + 96 + i, (byte) 0xFF);
-                h(m, o + 108, s / (16f * 2.3f));
+                h(m, o + 108, sign * s / (16f * 2.3f));
             }
             case Q4_K, Q5_K -> { // 8 six-bit scales and mins, all 32; value d·32·q − dmin·32
                 kScales(m, o + 4);
@@ -64,7 +67,7 @@ final class RandomBlocks {
             }
             case Q6_K -> { // int8 scales 16; value d·16·(q − 32), q in 0..63
                 for (int i = 0; i < 16; i++) m.set(ValueLayout.JAVA_BYTE, o + 192 + i, (byte) 16);
-                h(m, o + 208, s / (16f * 18.5f));
+                h(m, o + 208, sign * s / (16f * 18.5f));
             }
             default -> throw new IllegalArgumentException("no random block writer for " + type);
         }

@@ -11,6 +11,7 @@ final class TokenMap {
     private final String[] texts;
     private final int[] slots;
     private final int mask;
+    private final int shift;
 
     TokenMap(String[] texts) {
         this.texts = texts;
@@ -18,16 +19,18 @@ final class TokenMap {
         slots = new int[cap];
         Arrays.fill(slots, -1);
         mask = cap - 1;
+        shift = 32 - Integer.numberOfTrailingZeros(cap);
         for (int id = 0; id < texts.length; id++) {
             String t = texts[id];
-            int h = mix(t.hashCode()) & mask;
+            int h = mix(t.hashCode());
             while (slots[h] >= 0 && !texts[slots[h]].equals(t)) h = (h + 1) & mask;
             slots[h] = id;
         }
     }
 
-    private static int mix(int h) {
-        return h ^ (h >>> 16) ^ (h >>> 7);
+    /** Fibonacci hashing: the top bits of h * 2^32/phi (String hashes of short texts cluster in the low bits). */
+    private int mix(int h) {
+        return (h * 0x9E3779B9) >>> shift;
     }
 
     /** The id of the token whose text is {@code s[from, to)}, or -1. */
@@ -35,7 +38,7 @@ final class TokenMap {
         int h = 0;
         for (int i = from; i < to; i++) h = 31 * h + s.charAt(i);
         int len = to - from;
-        for (int k = mix(h) & mask; ; k = (k + 1) & mask) {
+        for (int k = mix(h); ; k = (k + 1) & mask) {
             int id = slots[k];
             if (id < 0) return -1;
             String t = texts[id];

@@ -61,6 +61,8 @@ final class FakeHub implements AutoCloseable {
     final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
     /** The next {@code cuts} CDN responses stop after {@code cutAfter} body bytes and drop the connection. */
     volatile int cutAfter = -1, cuts = 0;
+    /** The next {@code stalls} CDN responses stop sending after {@code cutAfter} bytes and hang (connection open). */
+    volatile int stalls = 0;
     /** CDN responses flip one byte (the advertised sha256 stays that of the real file). */
     volatile boolean corrupt;
 
@@ -242,6 +244,17 @@ final class FakeHub implements AutoCloseable {
         int len = b.length - start;
         ex.sendResponseHeaders(range != null ? 206 : 200, len);
         OutputStream os = ex.getResponseBody();
+        if (cdn && stalls > 0 && cutAfter >= 0 && cutAfter < len) {
+            stalls--;
+            os.write(b, start, cutAfter);
+            os.flush();
+            try {
+                Thread.sleep(20_000); // ended by close() (shutdownNow) or the client giving up
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("stalled");
+        }
         if (cdn && cuts > 0 && cutAfter >= 0 && cutAfter < len) {
             cuts--;
             os.write(b, start, cutAfter);

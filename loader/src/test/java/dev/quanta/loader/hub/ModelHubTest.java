@@ -222,6 +222,21 @@ class ModelHubTest {
     }
 
     @Test
+    void aStalledConnectionIsAbandonedAndResumed() throws IOException {
+        pull("hf:" + REPO + ":Q8_0"); // warm both ends up, so that only the stall takes a second
+        hub.log.clear();
+        hub.cutAfter = 70_000;
+        hub.stalls = 1;
+        HubConfig cfg = new HubConfig(URI.create(hub.base()), tmp.resolve("hub"), tmp.resolve("quanta"), null, false, 1,
+                Duration.ofMillis(5), Duration.ofMillis(1000), HubConfig.FreeSpace.FILE_STORE);
+        ModelHub.Model m = pull(cfg, "hf:" + REPO);
+        assertArrayEquals(Q4, Files.readAllBytes(m.primary()));
+        String sha = FakeHub.sha256(Q4);
+        assertEquals(List.of("GET /cdn/" + sha, "GET /cdn/" + sha + " range=bytes=70000-"), hub.requests("GET /cdn/"));
+        assertTrue(notes.getFirst().contains("no data for 1.0 s"), notes.toString());
+    }
+
+    @Test
     void aWrongChecksumLeavesNothingInTheCache() throws IOException {
         hub.corrupt = true;
         HubException e = assertThrows(HubException.class, () -> pull("hf:" + REPO));

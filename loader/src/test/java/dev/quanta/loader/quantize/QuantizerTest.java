@@ -54,17 +54,4 @@ class QuantizerTest {
             fail("files differ at byte " + mismatch);
         }
     }
-
-    @ParameterizedTest
-    @CsvSource({"Q4_K_M", "Q2_K", "Q6_K"})
-    void aMissingCodecIsNamedBeforeAnythingIsWritten(String type) throws Exception {
-        LlamaFtype f = LlamaFtype.parse(type);
-        Assumptions.assumeFalse(QuantCodecs.supported(GgmlType.Q6_K) && QuantCodecs.of(GgmlType.Q6_K).canQuantize()
-                && QuantCodecs.supported(f.defaultType) && QuantCodecs.of(f.defaultType).canQuantize(), "codecs exist now");
-        Path out = dir.resolve("x.gguf");
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                () -> Quantizer.quantize(TestData.require("reference/qwen2-f16/model.gguf"), out, new Quantizer.Options(f, false)));
-        assertTrue(e.getMessage().contains("tensor '"), e.getMessage());
-        assertFalse(Files.exists(out));
-    }
 }

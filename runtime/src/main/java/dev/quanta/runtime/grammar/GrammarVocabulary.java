@@ -110,6 +110,51 @@ public final class GrammarVocabulary {
         return new GrammarVocabulary(b, eogTokenIds);
     }
 
+    /**
+     * A vocabulary from GGUF tokenizer metadata ({@code tokenizer.ggml.model}, {@code .tokens},
+     * {@code .token_type}): for {@code gpt2} (byte-level BPE) each token's GPT-2 byte symbols are
+     * mapped back to bytes; otherwise (SentencePiece) {@code ▁} becomes a space and byte tokens
+     * {@code <0xNN>} the byte NN. Control (3), unknown (2) and unused (5) tokens are never allowed,
+     * except those listed in {@code eogTokenIds}.
+     */
+    public static GrammarVocabulary fromGgufTokens(String model, String[] tokens, int[] tokenTypes, int... eogTokenIds) {
+        int[] byteOf = gpt2ByteDecoder();
+        byte[][] bytes = new byte[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            int type = tokenTypes == null ? 1 : tokenTypes[i];
+            if (type == 2 || type == 3 || type == 5) continue;
+            String t = tokens[i];
+            if ("gpt2".equals(model)) {
+                byte[] b = new byte[t.length()];
+                boolean ok = true;
+                for (int k = 0; k < t.length() && ok; k++) {
+                    char c = t.charAt(k);
+                    ok = c < byteOf.length && byteOf[c] >= 0;
+                    if (ok) b[k] = (byte) byteOf[c];
+                }
+                bytes[i] = ok ? b : t.getBytes(StandardCharsets.UTF_8); // user-defined tokens are plain text
+            } else if (type == 6 && t.length() == 6 && t.startsWith("<0x") && t.endsWith(">")) {
+                bytes[i] = new byte[] {(byte) Integer.parseInt(t.substring(3, 5), 16)};
+            } else {
+                bytes[i] = t.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+            }
+        }
+        return new GrammarVocabulary(bytes, eogTokenIds);
+    }
+
+    /** GPT-2's bytes_to_unicode table inverted: symbol char -> byte, -1 where a char is no byte symbol. */
+    private static int[] gpt2ByteDecoder() {
+        int[] inv = new int[324];
+        Arrays.fill(inv, -1);
+        int n = 0;
+        for (int b = 0; b < 256; b++) {
+            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            if (printable) inv[b] = b;
+            else inv[256 + n++] = b;
+        }
+        return inv;
+    }
+
     /** Number of token ids (the mask length). */
     public int size() {
         return tokens.length;

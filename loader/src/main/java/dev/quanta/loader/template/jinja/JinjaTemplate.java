@@ -69,7 +69,6 @@ public final class JinjaTemplate {
             throw new JinjaException(name, 0, 0, "template recursion too deep");
         } catch (RuntimeException e) {
             if (e instanceof JinjaException) throw e;
-            if (e.getClass().getSimpleName().endsWith("Signal")) throw new JinjaException(name, 0, 0, "'break' or 'continue' outside a loop");
             throw new JinjaException(name, 0, 0, "internal error: " + e);
         }
         return out.toString();

@@ -20,6 +20,7 @@ final class Parser {
     private final Lexer lexer;
     private final List<Token> tokens;
     private int p;
+    private int loopDepth;
 
     Parser(Lexer lexer) {
         this.lexer = lexer;
@@ -137,8 +138,11 @@ final class Parser {
                 expectBlockEnd();
                 return new FilterBlock(tag.offset(), filters, body);
             }
-            case "break": expectBlockEnd(); return new Break(tag.offset());
-            case "continue": expectBlockEnd(); return new Continue(tag.offset());
+            case "break", "continue": {
+                if (loopDepth == 0) throw lexer.error(tag.offset(), "'" + tag.text() + "' outside a for loop");
+                expectBlockEnd();
+                return tag.text().equals("break") ? new Break(tag.offset()) : new Continue(tag.offset());
+            }
             case "generation": {
                 expectBlockEnd();
                 List<Node> body = parseBody(Set.of("endgeneration"), tag);
@@ -194,7 +198,9 @@ final class Parser {
         Expr filter = skipName("if") ? parseExpression(true) : null;
         boolean recursive = skipName("recursive");
         expectBlockEnd();
+        loopDepth++;
         List<Node> body = parseBody(Set.of("else", "endfor"), tag);
+        loopDepth--;
         List<Node> elseBody = List.of();
         if (tokens.get(p - 1).text().equals("else")) {
             expectBlockEnd();
@@ -246,7 +252,10 @@ final class Parser {
         List<Expr> defaults = new ArrayList<>();
         parseSignature(params, defaults);
         expectBlockEnd();
+        int outerLoops = loopDepth;
+        loopDepth = 0;
         List<Node> body = parseBody(Set.of("endmacro"), tag);
+        loopDepth = outerLoops;
         if (peek().kind() == Kind.NAME) p++; // {% endmacro name %}
         expectBlockEnd();
         return new Macro(tag.offset(), name, params, defaults, body);
@@ -474,14 +483,14 @@ final class Parser {
             if (isOp(".")) {
                 p++;
                 Token a = next();
-                if (a.kind() == Kind.NAME) e = new GetAttr(t.offset(), e, a.text());
-                else if (a.kind() == Kind.INT) e = new GetItem(t.offset(), e, new Literal(a.offset(), a.value()));
+                if (a.kind() == Kind.NAME) e = new GetAttr(e.at(), e, a.text());
+                else if (a.kind() == Kind.INT) e = new GetItem(e.at(), e, new Literal(a.offset(), a.value()));
                 else { p--; throw unexpected("an attribute name"); }
             } else if (isOp("[")) {
                 p++;
-                e = parseSubscript(t.offset(), e);
+                e = parseSubscript(e.at(), e);
             } else if (isOp("(")) {
-                e = parseCall(t.offset(), e);
+                e = parseCall(e.at(), e);
             } else {
                 return e;
             }
@@ -533,7 +542,7 @@ final class Parser {
                 }
                 e = new Test(t.offset(), e, name, args, negated);
             } else if (isOp("(")) {
-                e = parseCall(peek().offset(), e);
+                e = parseCall(e.at(), e);
             } else {
                 return e;
             }
