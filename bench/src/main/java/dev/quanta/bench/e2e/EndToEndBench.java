@@ -86,7 +86,7 @@ public final class EndToEndBench {
         ModelOptions opts = ModelOptions.of(path).withBackend(backend).withMicroBatch(cfg.nUbatch())
                 .withThreads(cfg.threads()).withKvCacheType(cfg.kvType()).withContextLength(nCtx);
         listener.status("loading " + path + " (backend " + backend + ")");
-        try (Model model = loadWithThreads(opts, cfg.threads())) {
+        try (Model model = Quanta.load(opts)) {
             ModelInfo info = ModelInfo.of(model.file());
             ModelConfig mc = model.config();
             InferenceContext ctx = model.newContext(nCtx, cfg.kvType());
@@ -134,24 +134,6 @@ public final class EndToEndBench {
                         nPrompt, nGen, testTime, samples, model.loadMillis(),
                         nPrompt > 0 ? ttftSum / cfg.reps() : Double.NaN, mem, kvBytes, fileSize));
             }
-        }
-    }
-
-    /**
-     * Loads with {@code threads} CPU threads. The runtime passes {@link ModelOptions#threads()} to
-     * backends as {@code quanta.threads}, while the CPU backend reads {@code quanta.cpu.threads}
-     * when it is created; both are set for the duration of the load.
-     */
-    private static Model loadWithThreads(ModelOptions opts, int threads) {
-        if (threads <= 0) return Quanta.load(opts);
-        String key = "quanta.cpu.threads";
-        String old = System.getProperty(key);
-        System.setProperty(key, Integer.toString(threads));
-        try {
-            return Quanta.load(opts);
-        } finally {
-            if (old == null) System.clearProperty(key);
-            else System.setProperty(key, old);
         }
     }
 
