@@ -127,7 +127,9 @@ final class OllamaApi {
         if (prompt.isEmpty()) { // Ollama's way to load a model: answer done at once
             ObjectNode o = line(true);
             o.put("response", "");
-            o.put("done_reason", "load");
+            JsonNode ka = Json.field(body, "keep_alive"); // already checked by the server; 0 unloads
+            boolean unload = ka != null && dev.quanta.server.models.KeepAlive.parse(ka.asText()).isZero();
+            o.put("done_reason", unload ? "unload" : "load");
             QuantaServer.sendJson(res, o);
             return;
         }
