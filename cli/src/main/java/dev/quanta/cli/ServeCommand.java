@@ -115,18 +115,27 @@ public final class ServeCommand implements Callable<Integer> {
                     keys.isEmpty() ? "" : ", API key required");
             QuantaServer s = server;
             ServingEngine e = engine;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Thread hook = new Thread(() -> {
                 s.close();
                 e.close();
                 m.close();
-            }, "quanta-serve-shutdown"));
-            server.awaitShutdown();
+            }, "quanta-serve-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                server.awaitShutdown();
+            } catch (InterruptedException x) {
+                // stopped by the program that runs this command (tests): close below and return
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException x) {
+                // the JVM is shutting down: the hook closes everything
+            }
             return 0;
-        } catch (RuntimeException | Error x) {
+        } finally {
             if (server != null) server.close();
             if (engine != null) engine.close();
             m.close();
-            throw x;
         }
     }
 

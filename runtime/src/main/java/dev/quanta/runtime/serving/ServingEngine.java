@@ -64,6 +64,7 @@ public final class ServingEngine implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
+    private boolean closed;
     private volatile Throwable crashed;
 
     // statistics (written by the engine thread, read by anyone)
@@ -184,15 +185,21 @@ public final class ServingEngine implements AutoCloseable {
 
     /** Stops the engine thread (requests still running get {@link EngineEvent.Failed}) and frees the KV cache. */
     @Override
-    public void close() {
-        if (!running) return;
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         running = false;
         thread.interrupt();
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        // the context is freed only once the engine thread is out of its last decode
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         for (Job j; (j = incoming.poll()) != null; ) j.handle.post(new EngineEvent.Failed("the server is shutting down"));
         ctx.close();
     }
