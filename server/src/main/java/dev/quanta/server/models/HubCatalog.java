@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * prefix — {@code OWNER/REPO:QUANT}, or {@code OWNER/REPO/FILE.gguf} where the quantization does not tell
  * the repository's files apart, with {@code @COMMIT} for a snapshot that is not {@code main} — and a request
  * may also write {@code hf:OWNER/REPO:QUANT}, {@code hf.co/OWNER/REPO:QUANT} (as Ollama does), or
- * {@code OWNER/REPO} for the repository's Q4_K_M model or its only one. A URL download is named by its
+ * {@code OWNER/REPO} (any of the three spellings) for the repository's Q4_K_M model or its only one. A URL download is named by its
  * file name without {@code .gguf}, or by its URL.
  */
 public final class HubCatalog implements Supplier<List<ServedModel>> {
@@ -51,6 +51,7 @@ public final class HubCatalog implements Supplier<List<ServedModel>> {
                 if (repo != null && !id.contains("@")
                         && (perRepo.get(repo.toLowerCase(Locale.ROOT)) == 1 || "Q4_K_M".equalsIgnoreCase(c.quant()))) {
                     aliases.add(repo);
+                    aliases.add("hf:" + repo);
                     aliases.add("hf.co/" + repo);
                 }
             } else {
