@@ -1,12 +1,19 @@
 package dev.quanta.cli;
 
+import dev.quanta.loader.hub.HubConfig;
 import dev.quanta.runtime.Model;
+import dev.quanta.runtime.ModelOptions;
+import dev.quanta.runtime.Quanta;
 import dev.quanta.runtime.QuantaException;
 import dev.quanta.runtime.serving.EngineOptions;
 import dev.quanta.runtime.serving.Pooling;
 import dev.quanta.runtime.serving.ServingEngine;
 import dev.quanta.server.QuantaServer;
 import dev.quanta.server.ServerOptions;
+import dev.quanta.server.models.HubCatalog;
+import dev.quanta.server.models.KeepAlive;
+import dev.quanta.server.models.ModelCache;
+import dev.quanta.server.models.ServedModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -23,11 +31,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code quanta serve -m FILE}: an OpenAI-compatible (and Ollama-compatible) HTTP server with
- * continuous batching. Listens on 127.0.0.1:8080 unless told otherwise; warns when it listens on
- * another address without an API key.
+ * continuous batching, and a web chat at {@code /}. Without {@code -m} (and without $QUANTA_MODEL) it
+ * serves every model of the Hugging Face cache, loading each on first use ({@link ModelCache}).
+ * Listens on 127.0.0.1:8080 unless told otherwise; warns when it listens on another address without
+ * an API key.
  */
 @Command(name = "serve", description = {"Serve a model over HTTP: OpenAI's /v1/chat/completions, /v1/completions, /v1/embeddings,"
-        + " /v1/models; Ollama's /api/chat, /api/generate, /api/tags; /health and /metrics.",
+        + " /v1/models; Ollama's /api/chat, /api/generate, /api/tags, /api/ps; /health and /metrics; a web chat at /.",
+        "Without -m: every GGUF model in the Hugging Face cache, loaded when a request names it.",
         "-c is the context of each slot; the KV cache holds --parallel x -c tokens."})
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
@@ -66,6 +77,12 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--pooling", paramLabel = "mean|last", description = "How /v1/embeddings pools token states (default: mean).")
     String pooling = "mean";
 
+    @Option(names = "--keep-alive", paramLabel = "DURATION", description = "Without -m: how long an idle model stays loaded, e.g. 30s, 5m, 1h; 0 = unload at once, -1 = never (default: 5m).")
+    String keepAlive = "5m";
+
+    @Option(names = "--max-models", paramLabel = "N", description = "Without -m: models loaded at the same time; the least recently used one is unloaded for another (default: 1).")
+    int maxModels = 1;
+
     @Override
     public Integer call() throws Exception {
         PrintStream err = System.err;
@@ -78,6 +95,8 @@ public final class ServeCommand implements Callable<Integer> {
         if (timeoutSeconds <= 0) throw new QuantaException("--timeout must be positive, got " + timeoutSeconds);
         if (parallel < 1 || parallel > EngineOptions.MAX_PARALLEL)
             throw new QuantaException("--parallel must be in 1.." + EngineOptions.MAX_PARALLEL + ", got " + parallel);
+        if (model.file == null && (System.getenv("QUANTA_MODEL") == null || System.getenv("QUANTA_MODEL").isBlank()))
+            return serveCache(err, keys, pool);
         Model m = model.load(err);
         ServingEngine engine = null;
         QuantaServer server = null;
@@ -117,6 +136,62 @@ public final class ServeCommand implements Callable<Integer> {
             if (server != null) server.close();
             if (engine != null) engine.close();
             m.close();
+        }
+    }
+
+    /** Without -m: the models of the Hugging Face cache, each loaded when a request names it. */
+    private int serveCache(PrintStream err, Set<String> keys, Pooling pool) throws InterruptedException {
+        Duration ka;
+        try {
+            ka = KeepAlive.parse(keepAlive);
+        } catch (IllegalArgumentException e) {
+            throw new QuantaException("--keep-alive: " + e.getMessage());
+        }
+        if (maxModels < 1) throw new QuantaException("--max-models must be at least 1, got " + maxModels);
+        if (model.ctx < 0) throw new QuantaException("-c must be >= 0, got " + model.ctx);
+        if (model.threads < 0) throw new QuantaException("-t must be >= 0, got " + model.threads);
+        if (model.ubatch <= 0) throw new QuantaException("--ubatch must be positive, got " + model.ubatch);
+        HubConfig hub = ModelRef.config.get();
+        HubCatalog catalog = new HubCatalog(hub);
+        EngineOptions eo = new EngineOptions(parallel, model.ctx, queue, prefillChunk, model.kvType(), Duration.ofSeconds(timeoutSeconds));
+        ModelCache.Loader loader = sm -> {
+            err.printf(Locale.ROOT, "quanta: loading %s (%s)%n", sm.id(), sm.path());
+            Model m = Quanta.load(ModelOptions.of(sm.path()).withBackend(model.backend).withContextLength(model.ctx)
+                    .withThreads(model.threads).withKvCacheType(model.kvType()).withMicroBatch(model.ubatch));
+            try {
+                return ServingEngine.start(m, eo);
+            } catch (RuntimeException | Error x) {
+                m.close();
+                throw x;
+            }
+        };
+        ModelCache cache = new ModelCache(catalog, loader, new ModelCache.Options(ka, maxModels));
+        QuantaServer server = null;
+        try {
+            ServerOptions so = new ServerOptions(host, port, keys, "", maxBody, pool);
+            if (!so.isLoopback() && keys.isEmpty())
+                err.println("quanta: WARNING: listening on " + host + " without an API key: anyone who can reach it can use the models (use --api-key)");
+            server = QuantaServer.start(cache, so);
+            List<ServedModel> models = catalog.get();
+            if (models.isEmpty())
+                err.println("quanta: the model cache (" + hub.hubCache() + ") holds no GGUF model yet: add one with 'quanta pull hf:OWNER/REPO' (it is listed at once)");
+            else
+                err.println("quanta: " + models.size() + " cached model" + (models.size() == 1 ? "" : "s") + ": "
+                        + String.join(", ", models.stream().map(ServedModel::id).toList()));
+            err.printf(Locale.ROOT, "quanta: serving the model cache on http://%s:%d (up to %d loaded, unloaded after %s idle; %d slots each%s)%n",
+                    host.contains(":") ? "[" + host + "]" : host, server.port(), maxModels, ka.isNegative() ? "never" : keepAlive,
+                    parallel, keys.isEmpty() ? "" : ", API key required");
+            QuantaServer s = server;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                s.close();
+                cache.close();
+            }, "quanta-serve-shutdown"));
+            server.awaitShutdown();
+            return 0;
+        } catch (RuntimeException | Error x) {
+            if (server != null) server.close();
+            cache.close();
+            throw x;
         }
     }
 

@@ -3,12 +3,16 @@ package dev.quanta.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quanta.kernels.GgmlType;
+import dev.quanta.loader.gguf.GgufFile;
 import dev.quanta.loader.gguf.GgufTensorInfo;
 import dev.quanta.loader.template.ChatMessage;
 import dev.quanta.runtime.serving.Completion;
 import dev.quanta.runtime.serving.EngineEvent;
 import dev.quanta.runtime.serving.RequestHandle;
 import dev.quanta.runtime.serving.ServingEngine;
+import dev.quanta.server.models.LoadedModel;
+import dev.quanta.server.models.ModelLease;
+import dev.quanta.server.models.ServedModel;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -16,7 +20,6 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -27,15 +30,20 @@ import java.util.Map;
 /**
  * Ollama's API as a second front end on the same engine: {@code POST /api/chat},
  * {@code POST /api/generate} (streaming NDJSON by default, one object with {@code "stream": false}),
- * {@code GET /api/tags}, {@code GET /api/version}. Errors are {@code {"error": "..."}}.
+ * {@code GET /api/tags}, {@code GET /api/ps}, {@code GET /api/version}. Errors are {@code {"error": "..."}}.
+ * One instance serves one request on the model it leased ({@code null} for the listings).
  */
 final class OllamaApi {
     private final QuantaServer server;
     private final ServingEngine engine;
+    private final String modelId;
+    private final long loadNanos;
 
-    OllamaApi(QuantaServer server) {
+    OllamaApi(QuantaServer server, ModelLease model) {
         this.server = server;
-        this.engine = server.engine();
+        this.engine = model == null ? null : model.engine();
+        this.modelId = model == null ? server.options().modelId() : model.id();
+        this.loadNanos = model == null ? 0 : model.loadNanos();
     }
 
     static void sendError(ServerResponse res, ApiException e) {
@@ -52,29 +60,55 @@ final class OllamaApi {
 
     void tags(ServerRequest req, ServerResponse res) throws IOException {
         ObjectNode o = Json.object();
-        ObjectNode m = o.putArray("models").addObject();
-        String name = server.options().modelId();
-        m.put("name", name);
-        m.put("model", name);
-        m.put("modified_at", Files.getLastModifiedTime(engine.model().path()).toInstant().toString());
-        m.put("size", Files.size(engine.model().path()));
+        var models = o.putArray("models");
+        for (ServedModel sm : server.registry().list()) {
+            ObjectNode m = models.addObject();
+            describe(m, sm);
+        }
+        QuantaServer.sendJson(res, o);
+    }
+
+    /** The models in memory, with when each unloads. */
+    void ps(ServerRequest req, ServerResponse res) throws IOException {
+        ObjectNode o = Json.object();
+        var models = o.putArray("models");
+        for (LoadedModel lm : server.registry().loaded()) {
+            ObjectNode m = models.addObject();
+            describe(m, lm.model());
+            m.remove("modified_at");
+            m.put("expires_at", lm.expiresAt() == null ? "2318-01-01T00:00:00Z" : lm.expiresAt().toString());
+            m.put("size_vram", 0);
+            m.put("context_length", lm.engine().slotContext());
+        }
+        QuantaServer.sendJson(res, o);
+    }
+
+    /** name, model, modified_at, size, digest and details (family, parameter size, quantization from the tensors). */
+    private static void describe(ObjectNode m, ServedModel sm) {
+        m.put("name", sm.id());
+        m.put("model", sm.id());
+        m.put("modified_at", sm.modified().toString());
+        m.put("size", sm.size());
         m.put("digest", "");
         ObjectNode d = m.putObject("details");
-        String arch = engine.model().config().arch();
+        String arch = sm.arch();
         d.put("parent_model", "");
         d.put("format", "gguf");
         d.put("family", arch);
         d.putArray("families").add(arch);
         long params = 0;
         Map<GgmlType, Long> bytes = new EnumMap<>(GgmlType.class);
-        for (GgufTensorInfo t : engine.model().file().tensors()) {
-            params += t.nelements();
-            bytes.merge(t.type(), t.byteSize(), Long::sum);
+        try (GgufFile f = GgufFile.open(sm.path())) {
+            for (GgufTensorInfo t : f.tensors()) {
+                params += t.nelements();
+                bytes.merge(t.type(), t.byteSize(), Long::sum);
+            }
+        } catch (RuntimeException e) {
+            // an unreadable file is listed without its sizes
         }
         d.put("parameter_size", params >= 1e9 ? String.format(Locale.ROOT, "%.1fB", params / 1e9)
                 : params >= 1e6 ? String.format(Locale.ROOT, "%.1fM", params / 1e6) : params + "");
         d.put("quantization_level", bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> e.getKey().name()).orElse(""));
-        QuantaServer.sendJson(res, o);
     }
 
     void chat(ServerRequest req, ServerResponse res) throws InterruptedException {
@@ -93,7 +127,9 @@ final class OllamaApi {
         if (prompt.isEmpty()) { // Ollama's way to load a model: answer done at once
             ObjectNode o = line(true);
             o.put("response", "");
-            o.put("done_reason", "load");
+            JsonNode ka = Json.field(body, "keep_alive"); // already checked by the server; 0 unloads
+            boolean unload = ka != null && dev.quanta.server.models.KeepAlive.parse(ka.asText()).isZero();
+            o.put("done_reason", unload ? "unload" : "load");
             QuantaServer.sendJson(res, o);
             return;
         }
@@ -179,7 +215,7 @@ final class OllamaApi {
 
     private ObjectNode line(boolean done) {
         ObjectNode o = Json.object();
-        o.put("model", server.options().modelId());
+        o.put("model", modelId);
         o.put("created_at", Instant.now().toString());
         o.put("done", done);
         return o;
@@ -190,10 +226,10 @@ final class OllamaApi {
         else o.put("response", text);
     }
 
-    private static void summary(ObjectNode o, Completion c, long t0) {
+    private void summary(ObjectNode o, Completion c, long t0) {
         o.put("done_reason", Generations.finishReason(c));
         o.put("total_duration", System.nanoTime() - t0);
-        o.put("load_duration", 0);
+        o.put("load_duration", loadNanos);
         o.put("prompt_eval_count", c.promptTokens());
         o.put("prompt_eval_duration", (long) (c.promptMillis() * 1e6));
         o.put("eval_count", c.generatedTokens());

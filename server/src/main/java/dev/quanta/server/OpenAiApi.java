@@ -11,6 +11,8 @@ import dev.quanta.runtime.serving.PromptTooLongException;
 import dev.quanta.runtime.serving.RequestHandle;
 import dev.quanta.runtime.serving.ServingEngine;
 import dev.quanta.runtime.serving.TokenLogprob;
+import dev.quanta.server.models.ModelLease;
+import dev.quanta.server.models.ServedModel;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.ByteBuffer;
@@ -25,15 +27,18 @@ import java.util.concurrent.ThreadLocalRandom;
  * OpenAI's API: {@code POST /v1/chat/completions}, {@code POST /v1/completions} (streaming as
  * server-sent events ending with {@code data: [DONE]}, or one JSON answer), {@code POST /v1/embeddings},
  * {@code GET /v1/models}. Response shapes follow OpenAI's reference, usage counts included in every
- * answer (in the last chunk of a stream when {@code stream_options.include_usage} is set).
+ * answer (in the last chunk of a stream when {@code stream_options.include_usage} is set). One instance
+ * serves one request on the model it leased ({@code null} for the model listings).
  */
 final class OpenAiApi {
     private final QuantaServer server;
     private final ServingEngine engine;
+    private final String modelId;
 
-    OpenAiApi(QuantaServer server) {
+    OpenAiApi(QuantaServer server, ModelLease model) {
         this.server = server;
-        this.engine = server.engine();
+        this.engine = model == null ? null : model.engine();
+        this.modelId = model == null ? server.options().modelId() : model.id();
     }
 
     // ---- models ------------------------------------------------------------------------------------
@@ -41,21 +46,22 @@ final class OpenAiApi {
     void models(ServerRequest req, ServerResponse res) {
         ObjectNode o = Json.object();
         o.put("object", "list");
-        o.putArray("data").add(modelObject());
+        ArrayNode data = o.putArray("data");
+        for (ServedModel m : server.registry().list()) data.add(modelObject(m));
         QuantaServer.sendJson(res, o);
     }
 
     void model(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         server.checkModel(id);
-        QuantaServer.sendJson(res, modelObject());
+        QuantaServer.sendJson(res, modelObject(server.registry().find(id)));
     }
 
-    private ObjectNode modelObject() {
+    private ObjectNode modelObject(ServedModel model) {
         ObjectNode m = Json.object();
-        m.put("id", server.options().modelId());
+        m.put("id", model.id());
         m.put("object", "model");
-        m.put("created", server.startedEpochSeconds());
+        m.put("created", server.engine() != null ? server.startedEpochSeconds() : model.modified().getEpochSecond());
         m.put("owned_by", "quanta");
         return m;
     }
@@ -227,7 +233,7 @@ final class OpenAiApi {
         o.put("id", id);
         o.put("object", object);
         o.put("created", created);
-        o.put("model", server.options().modelId());
+        o.put("model", modelId);
         o.put("system_fingerprint", "quanta");
         return o;
     }
@@ -342,7 +348,7 @@ final class OpenAiApi {
                     d.put("embedding", Base64.getEncoder().encodeToString(bb.array()));
                 }
             }
-            o.put("model", server.options().modelId());
+            o.put("model", modelId);
             ObjectNode u = o.putObject("usage");
             u.put("prompt_tokens", tokens);
             u.put("total_tokens", tokens);

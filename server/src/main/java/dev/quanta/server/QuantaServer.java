@@ -2,6 +2,13 @@ package dev.quanta.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.quanta.runtime.serving.ServingEngine;
+import dev.quanta.server.models.KeepAlive;
+import dev.quanta.server.models.ModelLease;
+import dev.quanta.server.models.ModelLoadException;
+import dev.quanta.server.models.ModelRegistry;
+import dev.quanta.server.models.SingleModel;
+import dev.quanta.server.models.UnknownModelException;
+import dev.quanta.server.web.WebChat;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
@@ -18,11 +25,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.OptionalLong;
 
 /**
- * The HTTP server: OpenAI's and Ollama's APIs on one {@link ServingEngine}, {@code /health} and
- * {@code /metrics}. Every request runs on its own virtual thread (Helidon SE WebServer 4), reads its
+ * The HTTP server: OpenAI's and Ollama's APIs on one {@link ServingEngine} or on the models of a
+ * {@link ModelRegistry} (each request takes a {@link ModelLease} on the model it names), the web chat at
+ * {@code /} ({@link WebChat}), {@code /health} and {@code /metrics}. Every request runs on its own virtual thread (Helidon SE WebServer 4), reads its
  * body up to {@link ServerOptions#maxBodyBytes()}, submits to the engine and waits for its events;
  * streaming answers go out as server-sent events (OpenAI) or NDJSON (Ollama) as tokens arrive, and a
  * client that goes away cancels its request.
@@ -38,7 +47,8 @@ import java.util.OptionalLong;
 public final class QuantaServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QuantaServer.class.getName());
 
-    private final ServingEngine engine;
+    private final ServingEngine engine;      // the one engine of a single-model server, else null
+    private final ModelRegistry registry;
     private final ServerOptions options;
     private final ServerMetrics metrics;
     private final long started = System.currentTimeMillis() / 1000;
@@ -46,26 +56,31 @@ public final class QuantaServer implements AutoCloseable {
     private final Object stopLock = new Object();
     private volatile boolean stopped;
 
-    private QuantaServer(ServingEngine engine, ServerOptions options) {
+    private QuantaServer(ModelRegistry registry, ServingEngine engine, ServerOptions options) {
         this.engine = engine;
+        this.registry = registry;
         this.options = options;
-        this.metrics = new ServerMetrics(engine);
-        OpenAiApi openAi = new OpenAiApi(this);
-        OllamaApi ollama = new OllamaApi(this);
+        this.metrics = new ServerMetrics(registry::stats);
+        OpenAiApi openAi = new OpenAiApi(this, null);
+        OllamaApi ollama = new OllamaApi(this, null);
+        WebChat chat = new WebChat();
         HttpRouting.Builder r = HttpRouting.builder()
                 .addFilter(this::countStatus)
                 .addFilter(this::authenticate)
+                .get("/", chat::page)
+                .get("/web/{file}", chat::asset)
                 .get("/health", this::health)
                 .get("/metrics", this::metrics)
                 .get("/v1/models", guard(openAi::models))
                 .get("/v1/models/{id}", guard(openAi::model))
-                .post("/v1/chat/completions", guard(openAi::chat))
-                .post("/v1/completions", guard(openAi::completions))
-                .post("/v1/embeddings", guard(openAi::embeddings))
+                .post("/v1/chat/completions", guard(withModel((m, req, res) -> new OpenAiApi(this, m).chat(req, res))))
+                .post("/v1/completions", guard(withModel((m, req, res) -> new OpenAiApi(this, m).completions(req, res))))
+                .post("/v1/embeddings", guard(withModel((m, req, res) -> new OpenAiApi(this, m).embeddings(req, res))))
                 .get("/api/tags", guardOllama(ollama::tags))
+                .get("/api/ps", guardOllama(ollama::ps))
                 .get("/api/version", guardOllama(ollama::version))
-                .post("/api/chat", guardOllama(ollama::chat))
-                .post("/api/generate", guardOllama(ollama::generate))
+                .post("/api/chat", guardOllama(withModel((m, req, res) -> new OllamaApi(this, m).chat(req, res))))
+                .post("/api/generate", guardOllama(withModel((m, req, res) -> new OllamaApi(this, m).generate(req, res))))
                 .any(guard((req, res) -> {
                     throw ApiException.notFound("No route for " + req.prologue().method().text() + " " + req.path().path());
                 }));
@@ -77,9 +92,21 @@ public final class QuantaServer implements AutoCloseable {
                 .build();
     }
 
-    /** Binds and starts serving; returns once the port is open. */
+    /** Binds and starts serving one engine (named {@link ServerOptions#modelId()}); returns once the port is open. */
     public static QuantaServer start(ServingEngine engine, ServerOptions options) {
-        QuantaServer s = new QuantaServer(engine, options);
+        return start(new QuantaServer(new SingleModel(engine, options.modelId()), engine, options));
+    }
+
+    /**
+     * Binds and starts serving the models of {@code registry} (requests name one; {@link ServerOptions#modelId()}
+     * is not used); returns once the port is open. The registry stays the caller's to close.
+     */
+    public static QuantaServer start(ModelRegistry registry, ServerOptions options) {
+        return start(new QuantaServer(registry, null, options));
+    }
+
+    private static QuantaServer start(QuantaServer s) {
+        ServerOptions options = s.options;
         s.web.start();
         if (!options.isLoopback() && options.apiKeys().isEmpty())
             LOG.log(System.Logger.Level.WARNING, "listening on " + options.host() + " without an API key: anyone who can reach this address can use the model (set --api-key)");
@@ -90,7 +117,10 @@ public final class QuantaServer implements AutoCloseable {
     public int port() { return web.port(); }
 
     public ServerOptions options() { return options; }
+    /** The engine of a server started on one engine; null for one serving a {@link ModelRegistry}. */
     public ServingEngine engine() { return engine; }
+    /** The models served. */
+    public ModelRegistry registry() { return registry; }
     ServerMetrics metricsRegistry() { return metrics; }
     long startedEpochSeconds() { return started; }
 
@@ -124,7 +154,7 @@ public final class QuantaServer implements AutoCloseable {
 
     private void authenticate(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        if (options.apiKeys().isEmpty() || path.equals("/health") || req.prologue().method() == Method.OPTIONS) {
+        if (options.apiKeys().isEmpty() || path.equals("/health") || WebChat.isPublic(path) || req.prologue().method() == Method.OPTIONS) {
             chain.proceed();
             return;
         }
@@ -151,7 +181,7 @@ public final class QuantaServer implements AutoCloseable {
 
     private void health(ServerRequest req, ServerResponse res) {
         ObjectNode o = Json.object();
-        boolean up = engine.isRunning();
+        boolean up = registry.isHealthy();
         o.put("status", up ? "ok" : "error");
         res.status(up ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503);
         sendJson(res, o);
@@ -167,6 +197,49 @@ public final class QuantaServer implements AutoCloseable {
     /** An endpoint that may throw {@link ApiException} (and is interrupted only when the server stops). */
     interface Endpoint {
         void handle(ServerRequest req, ServerResponse res) throws Exception;
+    }
+
+    /** An endpoint that runs the model its request names. */
+    interface ModelEndpoint {
+        void handle(ModelLease model, ServerRequest req, ServerResponse res) throws Exception;
+    }
+
+    /**
+     * Reads the body, takes a lease on the model its {@code model} field names (loading it if needed; its
+     * {@code keep_alive} says how long the model stays loaded afterwards) and runs {@code e}; the lease ends with
+     * the request. The endpoint's own {@link #readJson} gets the body already read.
+     */
+    private Endpoint withModel(ModelEndpoint e) {
+        return (req, res) -> {
+            ObjectNode body = readJson(req);
+            String name = Json.text(body, "model", null);
+            ModelLease lease;
+            try {
+                lease = registry.acquire(name, keepAlive(body));
+            } catch (UnknownModelException x) {
+                throw new ApiException(404, "invalid_request_error", "model_not_found", "model", x.getMessage(), null);
+            } catch (ModelLoadException x) {
+                throw ApiException.internal(x.getMessage());
+            } catch (IllegalStateException x) {
+                throw new ApiException(503, "server_error", "unavailable", null, x.getMessage(), 1);
+            }
+            try (lease) {
+                e.handle(lease, req, res);
+            }
+        };
+    }
+
+    /** Ollama's "keep_alive": seconds or a duration string ("5m"); absent = the registry's default. */
+    private static Duration keepAlive(ObjectNode body) {
+        com.fasterxml.jackson.databind.JsonNode k = Json.field(body, "keep_alive");
+        if (k == null) return null;
+        try {
+            if (k.isNumber()) return KeepAlive.parse(k.asText());
+            if (k.isTextual()) return KeepAlive.parse(k.asText());
+        } catch (IllegalArgumentException x) {
+            throw ApiException.badRequest("keep_alive", x.getMessage());
+        }
+        throw ApiException.badRequest("keep_alive", "'keep_alive' must be a number of seconds or a duration such as \"5m\"");
     }
 
     /** Wraps an OpenAI endpoint: errors become OpenAI's JSON error shape. */
@@ -209,6 +282,16 @@ public final class QuantaServer implements AutoCloseable {
 
     /** The request body, at most {@link ServerOptions#maxBodyBytes()} (413 beyond), parsed as a JSON object. */
     ObjectNode readJson(ServerRequest req) {
+        java.util.Optional<ObjectNode> read = req.context().get(BODY, ObjectNode.class);
+        if (read.isPresent()) return read.get();
+        ObjectNode body = parseBody(req);
+        req.context().register(BODY, body);
+        return body;
+    }
+
+    private static final String BODY = "dev.quanta.server.body";
+
+    private ObjectNode parseBody(ServerRequest req) {
         long limit = options.maxBodyBytes();
         OptionalLong declared = req.headers().contentLength();
         if (declared.isPresent() && declared.getAsLong() > limit) throw ApiException.tooLarge(limit);
@@ -226,12 +309,13 @@ public final class QuantaServer implements AutoCloseable {
         return Json.parseObject(buf.toByteArray());
     }
 
-    /** Checks a request's "model" field: absent, the served id, or the file name are fine. */
+    /** Checks a request's "model" field: absent (with one model), a served id, or another name the registry knows. */
     void checkModel(String model) {
-        if (model == null || model.isEmpty() || model.equals(options.modelId())) return;
-        String file = engine.model().path().getFileName().toString();
-        if (model.equals(file) || model.equals(stripGguf(file))) return;
-        throw ApiException.modelNotFound(model, options.modelId());
+        try {
+            registry.find(model);
+        } catch (UnknownModelException x) {
+            throw new ApiException(404, "invalid_request_error", "model_not_found", "model", x.getMessage(), null);
+        }
     }
 
     static String stripGguf(String name) {

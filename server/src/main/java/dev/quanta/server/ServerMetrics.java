@@ -1,21 +1,21 @@
 package dev.quanta.server;
 
 import dev.quanta.runtime.serving.EngineStats;
-import dev.quanta.runtime.serving.ServingEngine;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
-/** Request counters and the engine's gauges in Prometheus' text format (version 0.0.4). */
+/** Request counters and the engines' gauges (summed over the models loaded) in Prometheus' text format (version 0.0.4). */
 final class ServerMetrics {
-    private final ServingEngine engine;
+    private final Supplier<EngineStats> engine;
     private final Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder completionTokens = new LongAdder();
 
-    ServerMetrics(ServingEngine engine) {
+    ServerMetrics(Supplier<EngineStats> engine) {
         this.engine = engine;
     }
 
@@ -35,7 +35,7 @@ final class ServerMetrics {
     }
 
     String render() {
-        EngineStats s = engine.stats();
+        EngineStats s = engine.get();
         StringBuilder b = new StringBuilder(2048);
         b.append("# HELP quanta_requests_total HTTP requests answered, by status code.\n");
         b.append("# TYPE quanta_requests_total counter\n");
@@ -49,6 +49,7 @@ final class ServerMetrics {
         gauge(b, "quanta_prompt_tokens_per_second", "Mean prompt evaluation speed of a request.", s.promptTokensPerSecond());
         gauge(b, "quanta_generation_tokens_per_second", "Mean generation speed of a request.", s.generatedTokensPerSecond());
         gauge(b, "quanta_requests_queued", "Requests waiting for a free slot.", s.queued());
+        counter(b, "quanta_requests_cancelled_total", "Requests the engine ended because their client went away.", s.requestsCancelled());
         gauge(b, "quanta_slots_active", "Slots reading a prompt or generating.", s.activeSlots());
         gauge(b, "quanta_slots_total", "Slots (requests that run at the same time).", s.slots());
         gauge(b, "quanta_kv_cache_cells", "KV cache cells in all.", s.kvCells());
