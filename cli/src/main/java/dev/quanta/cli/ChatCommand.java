@@ -30,6 +30,9 @@ public final class ChatCommand implements Callable<Integer> {
     @Mixin
     RunCommand.SamplingArgs sampling = new RunCommand.SamplingArgs();
 
+    @Mixin
+    RunCommand.GrammarArgs grammar = new RunCommand.GrammarArgs();
+
     @Option(names = "--system", paramLabel = "TEXT", description = "System prompt.")
     String system;
 
@@ -46,12 +49,13 @@ public final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintStream out = RunCommand.utf8Stdout();
         PrintStream err = System.err;
+        dev.quanta.runtime.sampling.GrammarSpec g = grammar.spec();
         try (Model m = model.load(err); Session s = m.newSession()) {
             s.setSystemPrompt(system);
             if (m.chatTemplate() != null) err.println("quanta: chat template: " + m.chatTemplate().name());
             err.println("quanta: chatting with " + m.describe() + ". /reset starts over, /exit quits, Ctrl-C stops an answer.");
             GenerationOptions o = GenerationOptions.defaults().withMaxTokens(nPredict).withSampling(sampling.params())
-                    .withContextShift(contextShift);
+                    .withContextShift(contextShift).withGrammar(g);
             AtomicReference<Session> answering = new AtomicReference<>();
             Interrupts.install(() -> {
                 Session busy = answering.get();

@@ -11,6 +11,7 @@ import dev.quanta.runtime.QuantaException;
 import dev.quanta.runtime.Session;
 import dev.quanta.runtime.StopReason;
 import dev.quanta.runtime.Timings;
+import dev.quanta.runtime.sampling.GrammarSpec;
 import dev.quanta.runtime.sampling.SamplerParams;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     SamplingArgs sampling = new SamplingArgs();
 
+    @Mixin
+    GrammarArgs grammar = new GrammarArgs();
+
     @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The prompt (default: empty: start from BOS alone).")
     String prompt = "";
 
@@ -62,9 +66,10 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = utf8Stdout();
         PrintStream err = System.err;
+        GrammarSpec g = grammar.spec();
         try (Model m = model.load(err); Session s = m.newSession()) {
             GenerationOptions o = GenerationOptions.defaults().withMaxTokens(nPredict).withSampling(sampling.params())
-                    .withStopStrings(stops).withContextShift(contextShift).withIgnoreEos(ignoreEos);
+                    .withStopStrings(stops).withContextShift(contextShift).withIgnoreEos(ignoreEos).withGrammar(g);
             GenerationResult r;
             if (system != null) {
                 List<ChatMessage> msgs = List.of(ChatMessage.system(system), ChatMessage.user(prompt));
@@ -205,6 +210,43 @@ public final class RunCommand implements Callable<Integer> {
                 return new SamplerParams(temp, topK, topP, minP, repeatPenalty, presence, frequency, repeatLastN, null, seed);
             } catch (IllegalArgumentException e) {
                 throw new QuantaException(e.getMessage());
+            }
+        }
+    }
+
+    /** --grammar-file, --json-schema, --json: constrain the output (at most one). */
+    public static final class GrammarArgs {
+        @Option(names = "--grammar-file", paramLabel = "FILE", description = "Constrain the output to a GBNF grammar (llama.cpp's format, root rule 'root').")
+        Path grammarFile;
+
+        @Option(names = "--json-schema", paramLabel = "FILE|TEXT", description = "Constrain the output to a JSON Schema: a file, or the schema itself when it starts with '{'.")
+        String jsonSchema;
+
+        @Option(names = "--json", description = "Constrain the output to a JSON object.")
+        boolean json;
+
+        /** The grammar asked for, or null. */
+        GrammarSpec spec() {
+            int n = (grammarFile != null ? 1 : 0) + (jsonSchema != null ? 1 : 0) + (json ? 1 : 0);
+            if (n > 1) throw new QuantaException("--grammar-file, --json-schema and --json are exclusive: give one");
+            if (grammarFile != null) return GrammarSpec.gbnf(read(grammarFile, "--grammar-file"));
+            if (jsonSchema != null) {
+                String t = jsonSchema.strip();
+                return GrammarSpec.jsonSchema(t.startsWith("{") ? t : read(Path.of(jsonSchema), "--json-schema"));
+            }
+            return json ? GrammarSpec.jsonObject() : null;
+        }
+
+        private static String read(Path f, String flag) {
+            try {
+                if (Files.size(f) > (16 << 20)) throw new QuantaException(flag + " " + f + ": larger than 16 MiB");
+                String text = Files.readString(f, StandardCharsets.UTF_8);
+                if (text.isBlank()) throw new QuantaException(flag + " " + f + ": the file is empty");
+                return text;
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new QuantaException(flag + " " + f + ": no such file");
+            } catch (java.io.IOException e) {
+                throw new QuantaException(flag + " " + f + ": " + e.getMessage(), e);
             }
         }
     }

@@ -18,8 +18,18 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.quanta.runtime.grammar.Grammar;
+import dev.quanta.runtime.grammar.GrammarException;
+import dev.quanta.runtime.grammar.GrammarVocabulary;
+import dev.quanta.runtime.sampling.GrammarConstraint;
+import dev.quanta.runtime.sampling.GrammarSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.DoubleConsumer;
 
@@ -52,6 +62,22 @@ public final class Model implements AutoCloseable {
     private final double loadMillis;
     private final Set<AutoCloseable> open = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
+    private volatile GrammarVocabulary grammarVocab;
+    private volatile BitSet markerTokens;
+    private final Map<GrammarSpec, Grammar> grammars = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<GrammarSpec, Grammar> e) {
+            return size() > MAX_CACHED_GRAMMARS;
+        }
+    };
+    private static final int MAX_CACHED_GRAMMARS = 32;
+
+    /**
+     * Control tokens that are printed as their text and that grammars may produce: the tool-call
+     * markers of Llama 3.1 ({@code <|python_tag|>}), Mistral ({@code [TOOL_CALLS]}) and
+     * Qwen 2.5 / Hermes ({@code <tool_call>}, {@code </tool_call>}), as llama.cpp preserves them.
+     */
+    public static final List<String> TEXT_CONTROL_TOKENS = List.of("<|python_tag|>", "[TOOL_CALLS]", "<tool_call>", "</tool_call>");
 
     private Model(GgufFile file, Architecture arch, ModelConfig config, ModelWeights weights, WeightLoader loader,
                   BackendChooser.Choice backend, Tokenizer tokenizer, ChatTemplate chat, ModelOptions options,
@@ -216,6 +242,82 @@ public final class Model implements AutoCloseable {
     /** The text of {@code ids} (control tokens produce nothing), as llama.cpp's detokenize. */
     public String detokenize(int[] ids) {
         return tokenizer().decode(ids);
+    }
+
+    // ---- constrained decoding ---------------------------------------------------------------------
+
+    /**
+     * The vocabulary as grammars see it, built once and cached: each token's bytes as generation
+     * prints them (control tokens excluded, except {@link #TEXT_CONTROL_TOKENS}), the tokenizer's
+     * end-of-generation tokens, and one slot per logit ({@code n_vocab} may exceed the tokenizer's size).
+     */
+    public GrammarVocabulary grammarVocabulary() {
+        GrammarVocabulary v = grammarVocab;
+        if (v != null) return v;
+        synchronized (this) {
+            if (grammarVocab != null) return grammarVocab;
+            Tokenizer tok = tokenizer();
+            int n = Math.max(config.nVocab(), tok.vocabSize());
+            byte[][] bytes = new byte[n][];
+            BitSet markers = textControlTokens();
+            for (int i = 0; i < tok.vocabSize(); i++) {
+                if (tok.isEndOfGeneration(i)) continue;
+                bytes[i] = markers.get(i) ? tok.piece(i).getBytes(StandardCharsets.UTF_8) : tok.pieceBytes(i, false);
+            }
+            grammarVocab = GrammarVocabulary.of(bytes, tok.endOfGenerationIds());
+            return grammarVocab;
+        }
+    }
+
+    /** Ids of the {@link #TEXT_CONTROL_TOKENS} this vocabulary has (printed as text even though they are control tokens). */
+    public BitSet textControlTokens() {
+        BitSet b = markerTokens;
+        if (b != null) return (BitSet) b.clone();
+        Tokenizer tok = tokenizer();
+        BitSet m = new BitSet();
+        for (String t : TEXT_CONTROL_TOKENS) {
+            int id = tok.tokenId(t);
+            if (id >= 0 && !tok.isEndOfGeneration(id)) m.set(id);
+        }
+        markerTokens = m;
+        return (BitSet) m.clone();
+    }
+
+    /**
+     * The compiled grammar of {@code spec}; the last few are cached so that repeated requests
+     * share a grammar's token-mask cache.
+     *
+     * @throws QuantaException when the grammar or schema is malformed or can match nothing
+     */
+    public Grammar grammar(GrammarSpec spec) {
+        synchronized (grammars) {
+            Grammar g = grammars.get(spec);
+            if (g != null) return g;
+        }
+        Grammar g;
+        try {
+            GrammarSpec.Converted c = spec.toGbnf();
+            for (String w : c.notEnforced()) LOG.log(System.Logger.Level.WARNING, "JSON Schema: not enforced: {0}", w);
+            g = Grammar.parse(c.gbnf());
+        } catch (GrammarException e) {
+            throw new QuantaException("invalid " + spec.describe() + ": " + e.getMessage(), e);
+        }
+        synchronized (grammars) {
+            Grammar old = grammars.putIfAbsent(spec, g);
+            return old != null ? old : g;
+        }
+    }
+
+    /**
+     * A per-request constraint for {@code spec} over this model's vocabulary, checked before any
+     * token is generated: a malformed grammar, or one that no token of the vocabulary can start,
+     * is a {@link QuantaException}.
+     */
+    public GrammarConstraint newGrammarConstraint(GrammarSpec spec) {
+        GrammarConstraint c = new GrammarConstraint(grammar(spec), grammarVocabulary());
+        if (c.allowedCount() == 0)
+            throw new QuantaException("invalid " + spec.describe() + ": no token of this model's vocabulary can start it");
+        return c;
     }
 
     /** A short description: architecture, size, backend. */

@@ -3,6 +3,7 @@ package dev.quanta.runtime;
 import dev.quanta.runtime.batch.Batch;
 import dev.quanta.runtime.exec.InferenceContext;
 import dev.quanta.runtime.exec.Logits;
+import dev.quanta.runtime.sampling.GrammarConstraint;
 import dev.quanta.runtime.sampling.Sampler;
 import dev.quanta.loader.template.ChatMessage;
 import dev.quanta.loader.template.ChatTemplate;
@@ -10,6 +11,7 @@ import dev.quanta.loader.tokenizer.StreamingDecoder;
 import dev.quanta.loader.tokenizer.Tokenizer;
 import dev.quanta.runtime.text.StopMatcher;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -90,6 +92,9 @@ public final class Session implements AutoCloseable {
         ensureOpen();
         cancelRequested = false;
         Tokenizer tok = model.tokenizer();
+        // a malformed or unsatisfiable grammar is an error before any work is done
+        GrammarConstraint grammar = options.grammar() == null ? null : model.newGrammarConstraint(options.grammar());
+        BitSet textControl = model.textControlTokens();
         long t0 = System.nanoTime();
         int evaluated = sequence.length - commonPrefix(sequence);
         float[] logits;
@@ -105,7 +110,8 @@ public final class Session implements AutoCloseable {
         for (int t : sequence) sampler.accept(t);
         // llama2.c / llama.cpp print a generation that starts right after BOS without the space
         // SentencePiece puts in front of a word
-        boolean strip = tok.kind() == Tokenizer.Kind.SPM && tok.addSpacePrefix() && onlyBos(sequence, tok);
+        // (not under a grammar: the text must be exactly what the grammar matched)
+        boolean strip = grammar == null && tok.kind() == Tokenizer.Kind.SPM && tok.addSpacePrefix() && onlyBos(sequence, tok);
         StreamingDecoder utf8 = tok.newDecoder(false, false);
         StopMatcher stops = new StopMatcher(options.stopStrings());
         StringBuilder text = new StringBuilder();
@@ -121,14 +127,27 @@ public final class Session implements AutoCloseable {
                 reason = StopReason.CANCELLED;
                 break;
             }
+            if (grammar != null) {
+                if (grammar.isDone()) { // complete, and nothing more can follow
+                    reason = StopReason.END_OF_GENERATION;
+                    break;
+                }
+                try {
+                    grammar.applyMask(logits);
+                } catch (IllegalStateException e) {
+                    throw new QuantaException(options.grammar().describe() + ": " + e.getMessage()
+                            + " (output so far: " + text + ")", e);
+                }
+            }
             int id = sampler.sample(logits);
             sampler.accept(id);
-            if (!options.ignoreEos() && tok.isEndOfGeneration(id)) {
+            if (grammar != null) grammar.accept(id);
+            if ((!options.ignoreEos() || grammar != null) && tok.isEndOfGeneration(id)) {
                 reason = StopReason.END_OF_GENERATION;
                 break;
             }
             generated.add(id);
-            String piece = utf8.accept(id);
+            String piece = textControl.get(id) ? utf8.flush() + tok.piece(id) : utf8.accept(id);
             if (strip && !piece.isEmpty()) {
                 if (piece.startsWith(" ")) piece = piece.substring(1);
                 strip = false;
