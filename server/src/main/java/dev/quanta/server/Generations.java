@@ -27,7 +27,8 @@ final class Generations {
     /** The same, with the request's tools (template values) rendered by the template; null for none. */
     static int[] chatPrompt(ServingEngine engine, List<ChatMessage> messages, ToolCalling tools) {
         try {
-            return engine.chatPrompt(messages, tools == null ? null : tools.templateTools);
+            if (tools == null) return engine.chatPrompt(messages);
+            return engine.chatPrompt(tools.messages(messages, engine.chatTemplate()), tools.templateTools);
         } catch (ChatTemplateException e) {
             throw ApiException.badRequest("messages", e.getMessage());
         }

@@ -3,6 +3,8 @@ package dev.quanta.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.quanta.loader.template.ChatMessage;
+import dev.quanta.loader.template.ChatTemplate;
 import dev.quanta.runtime.Model;
 import dev.quanta.runtime.grammar.GrammarException;
 import dev.quanta.runtime.sampling.GrammarSpec;
@@ -18,7 +20,8 @@ import java.util.Map;
 /**
  * A chat request's {@code tools}, {@code tool_choice} and {@code parallel_tool_calls}:
  * <ul>
- *   <li>the tools go to the chat template (which writes them into the prompt the model's way);</li>
+ *   <li>the tools go to the chat template (which writes them into the prompt the model's way), or,
+ *       when the template knows no tools, into a system message ({@link #messages});</li>
  *   <li>{@code "auto"} (the default with tools): the answer is parsed for tool calls in the model's
  *       format ({@link ToolCallFormat#forModel}: Llama 3.1+, Hermes/Qwen 2.5, Mistral, or a generic
  *       JSON object) by {@link ToolCallParser};</li>
@@ -119,6 +122,46 @@ final class ToolCalling {
         ObjectNode o = tool.deepCopy();
         if (Json.field(o, "type") == null) o.put("type", "function");
         return (Map<String, Object>) dev.quanta.loader.template.jinja.Json.parse(Json.string(o));
+    }
+
+    /**
+     * The conversation as the template should see it. A template that knows tools (its source
+     * mentions {@code tools}) gets it unchanged, with the tools as its {@code tools} variable.
+     * Otherwise (as llama.cpp's generic handler) the tools are described in a system message, and
+     * earlier assistant calls, which such a template would drop, are written into the assistant's
+     * content as the JSON the model is asked to answer with.
+     */
+    List<ChatMessage> messages(List<ChatMessage> messages, ChatTemplate template) {
+        String src = template.source() == null ? "" : template.source();
+        if (src.contains("tools")) return messages;
+        List<ChatMessage> out = new ArrayList<>(messages.size() + 1);
+        ArrayNode list = Json.MAPPER.createArrayNode();
+        for (Map<String, Object> t : templateTools) list.add(Json.MAPPER.valueToTree(t));
+        String note = "You can call these tools:\n" + Json.string(list) + "\n\nTo call a tool, answer only with a JSON object "
+                + "{\"name\": <tool name>, \"" + format.argumentsKey() + "\": <arguments object>}. Otherwise answer normally.";
+        boolean placed = false;
+        for (ChatMessage m : messages) {
+            if (!placed && m.role().equals("system")) { // one system message: the note joins it
+                String text = m.content() == null ? note : m.content() + "\n\n" + note;
+                out.add(new ChatMessage("system", text, null, null, null, null));
+                placed = true;
+                continue;
+            }
+            if (!m.toolCalls().isEmpty() && !src.contains("tool_calls")) {
+                ArrayNode calls = Json.MAPPER.createArrayNode();
+                for (ChatMessage.ToolCall c : m.toolCalls()) {
+                    ObjectNode o = calls.addObject().put("name", c.name());
+                    o.set(format.argumentsKey(), Json.MAPPER.valueToTree(c.arguments()));
+                }
+                String json = calls.size() == 1 ? Json.string(calls.get(0)) : Json.string(Json.object().set("tool_calls", calls));
+                String text = m.content() == null || m.content().isBlank() ? json : m.content() + "\n" + json;
+                out.add(new ChatMessage(m.role(), text, null, null, null, null));
+                continue;
+            }
+            out.add(m);
+        }
+        if (!placed) out.addFirst(ChatMessage.system(note));
+        return out;
     }
 
     /** A parser for one answer. */
