@@ -146,7 +146,7 @@ class StructuredOutputTest {
         ResponseFormatJsonSchema format = jsonSchemaFormat("pet", PET_SCHEMA);
         for (TestServer ts : List.of(stories, synth)) {
             OpenAIClient client = ts.openAi();
-            for (long s = seed; s < seed + 3; s++) {
+            for (long s = seed; s < seed + 2; s++) {
                 for (double t : new double[] {0.0, 1.0}) {
                     ChatCompletionCreateParams p = ChatCompletionCreateParams.builder().model(ts.server.options().modelId())
                             .addUserMessage("Describe a pet as JSON.").responseFormat(format).temperature(t).seed(s)
@@ -176,7 +176,7 @@ class StructuredOutputTest {
     @Test
     void theSdksStructuredOutputApiGetsInstancesOfTheClass() {
         for (TestServer ts : List.of(stories, synth)) {
-            for (long seed = 1; seed <= 3; seed++) {
+            for (long seed = 1; seed <= 2; seed++) {
                 StructuredChatCompletion<Pet> c = ts.openAi().chat().completions().create(ChatCompletionCreateParams.builder()
                         .model(ts.server.options().modelId()).addUserMessage("A pet?").responseFormat(Pet.class)
                         .temperature(seed == 1 ? 0.0 : 1.2).seed(seed).maxCompletionTokens(80).build());
@@ -228,7 +228,7 @@ class StructuredOutputTest {
 
     @Test
     void constrainedAndFreeRequestsShareBatches() throws Exception {
-        // three slots decode together: a schema, a GBNF grammar and a free request, twice over
+        // three slots decode together: a schema, a GBNF grammar and a free request
         String gbnf = "root ::= (\"yes\" | \"no\") \" because \" [a-z]{1,8} \".\"";
         Pattern answer = Pattern.compile("(yes|no) because [a-z]{1,8}\\.");
         String free = "{\"prompt\": \"the\", \"max_tokens\": 24, \"temperature\": 0, \"ignore_eos\": true}";
@@ -236,7 +236,7 @@ class StructuredOutputTest {
         ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor();
         try {
             List<Future<HttpResponse<String>>> fs = new ArrayList<>();
-            for (int round = 0; round < 2; round++) {
+            for (int round = 0; round < 1; round++) {
                 fs.add(ex.submit(() -> synth.post("/v1/chat/completions", JSON.writeValueAsString(Map.of(
                         "messages", List.of(Map.of("role", "user", "content", "pet")), "max_tokens", 120, "seed", 9,
                         "response_format", Map.of("type", "json_schema", "json_schema", Map.of("name", "pet", "schema", JSON.readTree(PET_SCHEMA))))))));
@@ -364,7 +364,7 @@ class StructuredOutputTest {
     void requiredToolChoiceForcesAValidCall() throws Exception {
         Map<String, String> params = Map.of("get_weather", WEATHER_PARAMS, "get_time", TIME_PARAMS);
         for (TestServer ts : List.of(stories, synth)) {
-            for (long seed = 1; seed <= 3; seed++) {
+            for (long seed = 1; seed <= 2; seed++) {
                 ChatCompletion c = ts.openAi().chat().completions().create(ChatCompletionCreateParams.builder()
                         .model(ts.server.options().modelId()).addUserMessage("What is the weather in Paris?")
                         .addTool(tool("get_weather", "Weather forecast", WEATHER_PARAMS))
@@ -394,7 +394,7 @@ class StructuredOutputTest {
     @Test
     void namedToolChoiceStreamingAndNot() throws Exception {
         for (TestServer ts : List.of(stories, synth)) {
-            for (long seed = 1; seed <= 2; seed++) {
+            for (long seed = 1; seed <= (ts == stories ? 2 : 1); seed++) {
                 ChatCompletionCreateParams p = ChatCompletionCreateParams.builder().model(ts.server.options().modelId())
                         .addUserMessage("Weather?")
                         .addTool(tool("get_time", "Time in a zone", TIME_PARAMS))
