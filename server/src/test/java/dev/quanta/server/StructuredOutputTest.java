@@ -236,14 +236,12 @@ class StructuredOutputTest {
         ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor();
         try {
             List<Future<HttpResponse<String>>> fs = new ArrayList<>();
-            for (int round = 0; round < 1; round++) {
-                fs.add(ex.submit(() -> synth.post("/v1/chat/completions", JSON.writeValueAsString(Map.of(
-                        "messages", List.of(Map.of("role", "user", "content", "pet")), "max_tokens", 120, "seed", 9,
-                        "response_format", Map.of("type", "json_schema", "json_schema", Map.of("name", "pet", "schema", JSON.readTree(PET_SCHEMA))))))));
-                fs.add(ex.submit(() -> synth.post("/v1/completions", JSON.writeValueAsString(Map.of(
-                        "prompt", "Is it raining?", "max_tokens", 40, "temperature", 1.0, "seed", 4, "grammar", gbnf)))));
-                fs.add(ex.submit(() -> synth.post("/v1/completions", free)));
-            }
+            fs.add(ex.submit(() -> synth.post("/v1/chat/completions", JSON.writeValueAsString(Map.of(
+                    "messages", List.of(Map.of("role", "user", "content", "pet")), "max_tokens", 120, "seed", 9,
+                    "response_format", Map.of("type", "json_schema", "json_schema", Map.of("name", "pet", "schema", JSON.readTree(PET_SCHEMA))))))));
+            fs.add(ex.submit(() -> synth.post("/v1/completions", JSON.writeValueAsString(Map.of(
+                    "prompt", "Is it raining?", "max_tokens", 40, "temperature", 1.0, "seed", 4, "grammar", gbnf)))));
+            fs.add(ex.submit(() -> synth.post("/v1/completions", free)));
             for (int i = 0; i < fs.size(); i++) {
                 HttpResponse<String> r = fs.get(i).get();
                 assertEquals(200, r.statusCode(), r.body());
@@ -364,7 +362,7 @@ class StructuredOutputTest {
     void requiredToolChoiceForcesAValidCall() throws Exception {
         Map<String, String> params = Map.of("get_weather", WEATHER_PARAMS, "get_time", TIME_PARAMS);
         for (TestServer ts : List.of(stories, synth)) {
-            for (long seed = 1; seed <= 2; seed++) {
+            for (long seed = 1; seed <= (ts == stories ? 2 : 1); seed++) {
                 ChatCompletion c = ts.openAi().chat().completions().create(ChatCompletionCreateParams.builder()
                         .model(ts.server.options().modelId()).addUserMessage("What is the weather in Paris?")
                         .addTool(tool("get_weather", "Weather forecast", WEATHER_PARAMS))
