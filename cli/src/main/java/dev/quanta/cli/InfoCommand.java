@@ -8,6 +8,8 @@ import dev.quanta.loader.gguf.GgufMetadata;
 import dev.quanta.loader.gguf.GgufTensorInfo;
 import dev.quanta.loader.gguf.GgufValue;
 import dev.quanta.loader.quantize.LlamaFtype;
+import dev.quanta.runtime.arch.Architecture;
+import dev.quanta.runtime.arch.Architectures;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,7 +37,9 @@ public final class InfoCommand implements Callable<Integer> {
     static final String[] HYPER = {"context_length", "embedding_length", "block_count", "feed_forward_length",
             "attention.head_count", "attention.head_count_kv", "attention.key_length", "attention.value_length",
             "attention.layer_norm_rms_epsilon", "attention.layer_norm_epsilon", "attention.sliding_window",
-            "rope.freq_base", "rope.dimension_count", "rope.scaling.type", "rope.scaling.factor", "vocab_size"};
+            "rope.freq_base", "rope.dimension_count", "rope.scaling.type", "rope.scaling.factor",
+            "rope.scaling.original_context_length", "rope.scaling.attn_factor", "attn_logit_softcapping",
+            "final_logit_softcapping", "vocab_size"};
 
     @Override
     public Integer call() throws Exception {
@@ -59,6 +63,7 @@ public final class InfoCommand implements Callable<Integer> {
         out.put("file_size", f.fileSize());
         String arch = m.optString("general.architecture").orElse(null);
         out.put("architecture", arch);
+        out.put("family", family(f, arch));
         out.put("name", m.optString("general.name").orElse(null));
         if (m.has("general.file_type") && m.get("general.file_type").type().isInteger()) {
             long ft = m.getLong("general.file_type");
@@ -114,10 +119,40 @@ public final class InfoCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * The model family Quanta runs this file as: its models and the hyperparameters as the runtime reads
+     * them (sliding windows, soft-caps, query scale...), or why it cannot run it.
+     */
+    static Map<String, Object> family(GgufFile f, String arch) {
+        Map<String, Object> fam = new LinkedHashMap<>();
+        if (arch == null) return fam;
+        fam.put("supported", Architectures.isSupported(arch));
+        if (!Architectures.isSupported(arch)) {
+            fam.put("error", "unsupported architecture '" + arch + "' (supported: " + String.join(", ", Architectures.supported()) + ")");
+            return fam;
+        }
+        Architecture a = Architectures.forName(arch, f.path());
+        fam.put("models", a.models());
+        GgufTensorInfo embd = f.tensor("token_embd.weight");
+        if (embd == null || embd.nDims() != 2) {
+            fam.put("error", "missing tensor 'token_embd.weight'");
+            return fam;
+        }
+        try {
+            fam.put("summary", a.config(f, (int) embd.ne()[1]).summary());
+        } catch (RuntimeException e) {
+            fam.put("error", e.getMessage());
+        }
+        return fam;
+    }
+
     private void printText(GgufFile f, Map<String, Object> d, PrintStream o) {
         o.printf("file:          %s%n", f.path());
         o.printf("format:        GGUF v%d, %s, %d tensors, alignment %d%n", f.version(), human(f.fileSize()), f.tensors().size(), f.alignment());
         o.printf("architecture:  %s%n", d.get("architecture") == null ? "(none: vocabulary-only or non-model file)" : d.get("architecture"));
+        @SuppressWarnings("unchecked") Map<String, Object> fam = (Map<String, Object>) d.get("family");
+        if (fam.get("summary") != null) o.printf("family:        %s (%s)%n", fam.get("summary"), fam.get("models"));
+        else if (fam.get("error") != null) o.printf("family:        cannot run: %s%n", fam.get("error"));
         if (d.get("name") != null) o.printf("name:          %s%n", d.get("name"));
         if (d.get("file_type") != null) o.printf("file type:     %s%n", d.get("file_type"));
         o.printf("parameters:    %s, %s bits per weight%n", humanCount((Long) d.get("parameters")), d.get("bits_per_weight"));

@@ -64,9 +64,11 @@ class RunCommandTest {
     }
 
     @Test
-    void unsupportedArchitecture() {
-        String f = TestData.require("reference/gemma2-f16/model.gguf").toString();
-        assertOneLineError(CliHarness.run("run", "-m", f, "-p", "x", "--backend", "reference"), "unsupported architecture 'gemma2'", "supported: llama");
+    void unsupportedArchitecture(@TempDir Path dir) throws IOException {
+        Path p = dir.resolve("rwkv6.gguf");
+        new dev.quanta.loader.gguf.GgufWriter().set("general.architecture", dev.quanta.loader.gguf.GgufValue.ofString("rwkv6")).write(p);
+        assertOneLineError(CliHarness.run("run", "-m", p.toString(), "-p", "x", "--backend", "reference"),
+                "unsupported architecture 'rwkv6'", "supported: llama, qwen2, qwen3, phi3, gemma2, gemma3");
     }
 
     @Test

@@ -320,12 +320,12 @@ public final class Model implements AutoCloseable {
         return c;
     }
 
-    /** A short description: architecture, size, backend. */
+    /** A short description: the family and its key hyperparameters, size, backend. */
     public String describe() {
         long params = 0;
         for (GgufTensorInfo t : file.tensors()) params += t.nelements();
-        return String.format("%s, %d layers, %d embd, %.2fM params, %s on %s", config.arch(), config.nLayer(),
-                config.nEmbd(), params / 1e6, backendName(), backend.device().name());
+        return String.format(java.util.Locale.ROOT, "%s (%s), %.2fM params, %s on %s", config.summary(), arch.models(),
+                params / 1e6, backendName(), backend.device().name());
     }
 
     @Override

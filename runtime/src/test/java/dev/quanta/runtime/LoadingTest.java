@@ -76,10 +76,11 @@ class LoadingTest {
     }
 
     @Test
-    void unsupportedArchitectureIsNamedWithTheSupportedOnes() {
-        Path f = TestData.require("reference/gemma2-f16/model.gguf");
+    void unsupportedArchitectureIsNamedWithTheSupportedOnes(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("rwkv6.gguf");
+        new dev.quanta.loader.gguf.GgufWriter().set("general.architecture", dev.quanta.loader.gguf.GgufValue.ofString("rwkv6")).write(f);
         QuantaException e = assertThrows(QuantaException.class, () -> Quanta.load(ModelOptions.of(f).withBackend("reference")));
-        assertTrue(e.getMessage().contains("unsupported architecture 'gemma2'") && e.getMessage().contains("llama"), e.getMessage());
+        assertTrue(e.getMessage().contains("unsupported architecture 'rwkv6'") && e.getMessage().contains("llama, qwen2, qwen3, phi3, gemma2, gemma3"), e.getMessage());
     }
 
     @Test

@@ -92,6 +92,8 @@ class OpenClModelsTest {
         int[] prompt = ints(Files.readString(dir.resolve("prompt.ids")));
         int[] greedy = ints(Files.readString(dir.resolve("f32ref/greedy32.ids")));
         double[] margins = margins(dir.resolve("f32ref/greedy32_margins.txt"));
+        // reference/README.md: ~1e-3 vs f32ref, gemma2 ~0.05 (llama.cpp's GELU is an f16 table, over 26 layers)
+        final double TOL = field(Files.readString(dir.resolve("info.json")), "arch").equals("gemma2") ? 0.05 : OpenClModelsTest.TOL;
         long t0 = System.nanoTime();
         try (Model m = load(dir.resolve("model.gguf"), 128, GgmlType.F32); Session s = m.newSession()) {
             int nVocab = m.config().nVocab();

@@ -17,6 +17,11 @@ public interface Architecture {
     /** The {@code general.architecture} value, e.g. "llama". */
     String name();
 
+    /** The models this family covers, for people, e.g. "Llama 2/3, Mistral, TinyLlama, SmolLM2". */
+    default String models() {
+        return name();
+    }
+
     /** Hyperparameters from the file's metadata; errors name the missing key. */
     ModelConfig config(GgufFile file, int nVocab);
 

@@ -13,6 +13,10 @@ public final class Architectures {
     static {
         register(new LlamaArchitecture());
         register(new Qwen2Architecture());
+        register(new Qwen3Architecture());
+        register(new Phi3Architecture());
+        register(new Gemma2Architecture());
+        register(new Gemma3Architecture());
     }
 
     private Architectures() {}
@@ -28,6 +32,11 @@ public final class Architectures {
 
     public static boolean isSupported(String arch) {
         return BY_NAME.containsKey(arch);
+    }
+
+    /** Every registered family, in registration order. */
+    public static List<Architecture> all() {
+        return List.copyOf(BY_NAME.values());
     }
 
     /** The family for {@code arch}; a {@link QuantaException} naming it and listing the supported ones otherwise. */

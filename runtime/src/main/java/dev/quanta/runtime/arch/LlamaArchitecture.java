@@ -16,7 +16,9 @@ import java.util.List;
 /**
  * {@code llama}: Llama 2, Llama 3.x (with {@code rope_freqs.weight} frequency factors), Mistral,
  * TinyLlama, SmolLM2, CodeLlama. Normal (adjacent-pair) RoPE over the whole head, SwiGLU FFN, optional
- * Q/K/V/O biases, output tied to the embeddings when {@code output.weight} is absent.
+ * Q/K/V/O biases, output tied to the embeddings when {@code output.weight} is absent. A file that
+ * declares {@code llama.attention.sliding_window} (Mistral 7B v0.1: 4096) gets sliding-window attention
+ * on every layer.
  */
 public final class LlamaArchitecture implements Architecture {
     @Override
@@ -25,12 +27,20 @@ public final class LlamaArchitecture implements Architecture {
     }
 
     @Override
+    public String models() {
+        return "Llama 2/3.x, Mistral, TinyLlama, SmolLM2, CodeLlama";
+    }
+
+    @Override
     public ModelConfig config(GgufFile file, int nVocab) {
         ModelConfig c = ModelConfig.read(file.path(), file.metadata(), OpParams.RopeMode.NORM, nVocab);
         if (c.nRot() != c.headDimK())
             throw new QuantaException(file.path() + ": metadata key 'llama.rope.dimension_count' = " + c.nRot()
                     + " must equal the head size " + c.headDimK() + " for architecture llama");
-        return c;
+        var k = new ModelConfig.Keys(file.path(), file.metadata(), c.arch());
+        int window = k.optInt("attention.sliding_window", 0);
+        if (window < 0) throw k.invalid("attention.sliding_window", window, "must not be negative");
+        return window == 0 ? c : c.withFeatures(c.features().withSlidingWindow(window, 0));
     }
 
     @Override
@@ -49,7 +59,7 @@ public final class LlamaArchitecture implements Architecture {
         List<LayerWeights> layers = new ArrayList<>(c.nLayer());
         for (int i = 0; i < c.nLayer(); i++) {
             String p = "blk." + i + ".";
-            layers.add(new LayerWeights(
+            layers.add(LayerWeights.standard(
                     wl.require(p + "attn_norm.weight", e),
                     wl.require(p + "attn_q.weight", e, qDim),
                     wl.require(p + "attn_k.weight", e, kDim),

@@ -20,6 +20,11 @@ public final class Qwen2Architecture implements Architecture {
     }
 
     @Override
+    public String models() {
+        return "Qwen 1.5, Qwen 2, Qwen 2.5";
+    }
+
+    @Override
     public ModelConfig config(GgufFile file, int nVocab) {
         return ModelConfig.read(file.path(), file.metadata(), OpParams.RopeMode.NEOX, nVocab);
     }

@@ -124,7 +124,10 @@ public final class InferenceContext implements AutoCloseable {
             if (wanted == 0) outIds[0] = n - 1;
             for (int i = 0, r = 0; i < n; i++) if (ub.wantsLogits(i)) outIds[r++] = i;
             Graph g = new Graph();
-            ForwardInputs in = ForwardInputs.create(g, tokens, pos, placed, cells.mask(ub, nKv, 0), outIds, nKv);
+            // sliding-window layers (phi3, gemma2/3, Mistral) read a second mask with old cells cut off
+            int window = config.features().slidingWindow();
+            float[] maskSwa = config.hasSwa() ? cells.mask(ub, nKv, window) : null;
+            ForwardInputs in = ForwardInputs.create(g, tokens, pos, placed, cells.mask(ub, nKv, 0), maskSwa, outIds, nKv);
             Tensor logits = arch.forward(g, config, weights, kv, in);
             Tensor hiddenNode = withHidden && wanted > 0 ? finalHidden(logits) : null;
             if (hiddenNode != null) hiddenNode.markOutput();

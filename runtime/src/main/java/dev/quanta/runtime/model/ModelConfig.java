@@ -29,12 +29,87 @@ import java.nio.file.Path;
  * @param ropeAttnFactor  {@code ARCH.rope.scaling.attn_factor} (default 1)
  * @param attnScale       multiplier of q.k: {@code ARCH.attention.scale} or 1/sqrt(headDimK)
  * @param nVocab          rows of {@code token_embd.weight}
+ * @param features        what a family adds to the llama block (sliding windows, soft-caps, ...);
+ *                        {@link Features#NONE} for llama and qwen2 files without them
  */
 public record ModelConfig(
         String arch, int nCtxTrain, int nEmbd, int nLayer, int nFf, int nHead, int nHeadKv,
         int headDimK, int headDimV, int nRot, float normEps,
         OpParams.RopeMode ropeMode, float ropeFreqBase, float ropeFreqScale, int nCtxOrig,
-        String ropeScaling, float ropeAttnFactor, float attnScale, int nVocab) {
+        String ropeScaling, float ropeAttnFactor, float attnScale, int nVocab, Features features) {
+
+    /** The FFN's gated activation: SwiGLU (llama, qwen, phi3) or GeGLU with tanh GELU (gemma). */
+    public enum Activation { SILU, GELU }
+
+    /**
+     * The per-family variations of the decoder, as llama.cpp's hparams hold them.
+     *
+     * @param slidingWindow    {@code ARCH.attention.sliding_window}: a sliding-window layer masks cell j for
+     *                         token i when {@code pos_i - pos_j >= slidingWindow}; 0 = none
+     * @param swaPattern       which layers slide (llama.cpp's {@code set_swa_pattern}): 0 = every layer,
+     *                         n = layer l slides when {@code l % n < n - 1} (gemma2: 2, even layers; gemma3: 6,
+     *                         five local layers then one global)
+     * @param ropeFreqBaseSwa  RoPE base of the sliding-window layers (gemma3: 10000), 0 = same as the others
+     * @param ropeFreqScaleSwa RoPE frequency scale of the sliding-window layers (used when ropeFreqBaseSwa != 0)
+     * @param attnSoftcap      attention-logit soft-cap (gemma2), 0 = none
+     * @param finalSoftcap     final-logit soft-cap (gemma2), 0 = none
+     * @param embdScale        multiplier of the token embeddings (gemma: sqrt(nEmbd)), 1 = none
+     * @param activation       FFN activation
+     */
+    public record Features(int slidingWindow, int swaPattern, float ropeFreqBaseSwa, float ropeFreqScaleSwa,
+                           float attnSoftcap, float finalSoftcap, float embdScale, Activation activation) {
+        public static final Features NONE = new Features(0, 0, 0f, 1f, 0f, 0f, 1f, Activation.SILU);
+
+        public Features withSlidingWindow(int window, int pattern) {
+            return new Features(window, pattern, ropeFreqBaseSwa, ropeFreqScaleSwa, attnSoftcap, finalSoftcap, embdScale, activation);
+        }
+
+        public Features withSwaRope(float base, float scale) {
+            return new Features(slidingWindow, swaPattern, base, scale, attnSoftcap, finalSoftcap, embdScale, activation);
+        }
+
+        public Features withSoftcaps(float attn, float fin) {
+            return new Features(slidingWindow, swaPattern, ropeFreqBaseSwa, ropeFreqScaleSwa, attn, fin, embdScale, activation);
+        }
+
+        public Features withEmbdScale(float s) {
+            return new Features(slidingWindow, swaPattern, ropeFreqBaseSwa, ropeFreqScaleSwa, attnSoftcap, finalSoftcap, s, activation);
+        }
+
+        public Features withActivation(Activation a) {
+            return new Features(slidingWindow, swaPattern, ropeFreqBaseSwa, ropeFreqScaleSwa, attnSoftcap, finalSoftcap, embdScale, a);
+        }
+    }
+
+    /** This config with other features. */
+    public ModelConfig withFeatures(Features f) {
+        return new ModelConfig(arch, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, headDimK, headDimV, nRot, normEps,
+                ropeMode, ropeFreqBase, ropeFreqScale, nCtxOrig, ropeScaling, ropeAttnFactor, attnScale, nVocab, f);
+    }
+
+    /** This config with another multiplier of q.k. */
+    public ModelConfig withAttnScale(float scale) {
+        return new ModelConfig(arch, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, headDimK, headDimV, nRot, normEps,
+                ropeMode, ropeFreqBase, ropeFreqScale, nCtxOrig, ropeScaling, ropeAttnFactor, scale, nVocab, features);
+    }
+
+    /** True when layer {@code l} uses sliding-window attention. */
+    public boolean isSwa(int l) {
+        int n = features.swaPattern();
+        return features.slidingWindow() > 0 && (n == 0 || l % n < n - 1);
+    }
+
+    /** True when some layer uses sliding-window attention (the context then builds a second mask). */
+    public boolean hasSwa() {
+        for (int l = 0; l < nLayer; l++) if (isSwa(l)) return true;
+        return false;
+    }
+
+    /** True when some layer attends to every earlier cell. */
+    public boolean hasFullAttention() {
+        for (int l = 0; l < nLayer; l++) if (!isSwa(l)) return true;
+        return false;
+    }
 
     /** K row length of one token in the cache: headDimK * nHeadKv. */
     public int kvRowK() {
@@ -57,9 +132,51 @@ public record ModelConfig(
         return new OpParams.Rope(ropeMode, nRot, nCtxOrig, ropeFreqBase, ropeFreqScale, ext, ropeAttnFactor, 32f, 1f);
     }
 
-    /** The ATTENTION op parameters (no soft-cap). */
+    /** The ROPE op parameters of layer {@code l}: sliding-window layers may have their own base (gemma3). */
+    public OpParams.Rope rope(int l) {
+        OpParams.Rope r = rope();
+        if (!isSwa(l) || features.ropeFreqBaseSwa() == 0f) return r;
+        return new OpParams.Rope(r.mode(), r.nRot(), r.nCtxOrig(), features.ropeFreqBaseSwa(), features.ropeFreqScaleSwa(),
+                r.extFactor(), r.attnFactor(), r.betaFast(), r.betaSlow());
+    }
+
+    /** The ATTENTION op parameters (soft-cap when the family has one). */
     public OpParams.Attention attention() {
-        return new OpParams.Attention(nHead, nHeadKv, headDimK, headDimV, attnScale, 0f);
+        return new OpParams.Attention(nHead, nHeadKv, headDimK, headDimV, attnScale, features.attnSoftcap());
+    }
+
+    /**
+     * One line naming the family and its key hyperparameters, e.g. for {@code quanta run} and {@code quanta info}:
+     * layers, widths, heads, head size, RoPE, and whatever the family adds (windows, soft-caps, scales).
+     */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(java.util.Locale.ROOT, "%s: %d layers, n_embd %d, n_ff %d, %d heads (%d kv), head %d",
+                arch, nLayer, nEmbd, nFf, nHead, nHeadKv, headDimK));
+        if (headDimV != headDimK) sb.append('/').append(headDimV);
+        sb.append(String.format(java.util.Locale.ROOT, ", rope %s base %s", ropeMode.name().toLowerCase(java.util.Locale.ROOT), fmt(ropeFreqBase)));
+        if (nRot != headDimK) sb.append(" over ").append(nRot).append(" dims");
+        if (ropeFreqScale != 1f) sb.append(" scale ").append(fmt(ropeFreqScale));
+        if (ropeAttnFactor != 1f) sb.append(" attn_factor ").append(fmt(ropeAttnFactor));
+        if (features.slidingWindow() > 0) {
+            sb.append(", sliding window ").append(features.slidingWindow()).append(" on ");
+            int n = features.swaPattern();
+            if (n == 0) sb.append("every layer");
+            else if (n == 2) sb.append("even layers");
+            else sb.append(n - 1).append(" of every ").append(n).append(" layers");
+            if (features.ropeFreqBaseSwa() != 0f) sb.append(" (rope base ").append(fmt(features.ropeFreqBaseSwa())).append(')');
+        }
+        if (features.attnSoftcap() != 0f) sb.append(", attn softcap ").append(fmt(features.attnSoftcap()));
+        if (features.finalSoftcap() != 0f) sb.append(", final softcap ").append(fmt(features.finalSoftcap()));
+        if (Math.abs(attnScale * Math.sqrt(headDimK) - 1) > 1e-6)
+            sb.append(", q scale 1/sqrt(").append(Math.round(1.0 / ((double) attnScale * attnScale))).append(')');
+        if (features.activation() == Activation.GELU) sb.append(", GeGLU");
+        sb.append(", vocab ").append(nVocab).append(", trained ctx ").append(nCtxTrain);
+        return sb.toString();
+    }
+
+    private static String fmt(float v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : Float.toString(v);
     }
 
     /**
@@ -100,7 +217,7 @@ public record ModelConfig(
         }
         if (headDimK <= 0 || headDimV <= 0) throw k.invalid("attention.key_length", headDimK, "must be positive");
         return new ModelConfig(a, nCtxTrain, nEmbd, nLayer, nFf, nHead, nHeadKv, headDimK, headDimV, nRot, eps,
-                ropeMode, base, freqScale, nCtxOrig, scaling, attnFactor, attnScale, nVocab);
+                ropeMode, base, freqScale, nCtxOrig, scaling, attnFactor, attnScale, nVocab, Features.NONE);
     }
 
     /** Typed access to {@code ARCH.name} keys with errors that name the key and the file. */
@@ -119,7 +236,12 @@ public record ModelConfig(
             return arch + "." + key;
         }
 
-        QuantaException invalid(String key, Object value, String why) {
+        /** True when the file has {@code ARCH.key}. */
+        public boolean has(String key) {
+            return m.get(full(key)) != null;
+        }
+
+        public QuantaException invalid(String key, Object value, String why) {
             return new QuantaException(file + ": metadata key '" + full(key) + "' = " + value + " " + why);
         }
 
