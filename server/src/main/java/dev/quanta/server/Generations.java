@@ -7,6 +7,7 @@ import dev.quanta.runtime.serving.Completion;
 import dev.quanta.runtime.serving.EngineBusyException;
 import dev.quanta.runtime.serving.EngineEvent;
 import dev.quanta.runtime.serving.GenerateRequest;
+import dev.quanta.runtime.serving.InvalidGrammarException;
 import dev.quanta.runtime.serving.PromptTooLongException;
 import dev.quanta.runtime.serving.RequestHandle;
 import dev.quanta.runtime.serving.ServingEngine;
@@ -20,8 +21,14 @@ final class Generations {
 
     /** Renders {@code messages} with the model's chat template (assistant header at the end) and tokenizes the prompt. */
     static int[] chatPrompt(ServingEngine engine, List<ChatMessage> messages) {
+        return chatPrompt(engine, messages, null);
+    }
+
+    /** The same, with the request's tools (template values) rendered by the template; null for none. */
+    static int[] chatPrompt(ServingEngine engine, List<ChatMessage> messages, ToolCalling tools) {
         try {
-            return engine.chatPrompt(messages);
+            if (tools == null) return engine.chatPrompt(messages);
+            return engine.chatPrompt(tools.messages(messages, engine.chatTemplate()), tools.templateTools);
         } catch (ChatTemplateException e) {
             throw ApiException.badRequest("messages", e.getMessage());
         }
@@ -36,14 +43,26 @@ final class Generations {
 
     /** Queues a generation, turning the engine's refusals into HTTP errors. */
     static RequestHandle submit(ServingEngine engine, int[] prompt, RequestParams.Sampling s, String promptParam) {
+        return submit(engine, prompt, s, promptParam, null);
+    }
+
+    /**
+     * Queues a generation constrained by {@code grammar} (null: none). A grammar or schema that
+     * does not compile is a 400 naming the field it came from, before any slot is taken.
+     */
+    static RequestHandle submit(ServingEngine engine, int[] prompt, RequestParams.Sampling s, String promptParam,
+                                StructuredOutput.Constraint grammar) {
         GenerateRequest g;
         try {
-            g = new GenerateRequest(prompt, s.maxTokens(), s.sampler(), s.stop(), s.ignoreEos(), s.topLogprobs());
+            g = new GenerateRequest(prompt, s.maxTokens(), s.sampler(), s.stop(), s.ignoreEos(), s.topLogprobs(),
+                    grammar == null ? null : grammar.spec());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(null, e.getMessage());
         }
         try {
             return engine.submit(g);
+        } catch (InvalidGrammarException e) {
+            throw ApiException.badRequest(grammar == null ? null : grammar.param(), e.getMessage());
         } catch (PromptTooLongException e) {
             throw new ApiException(400, "invalid_request_error", "context_length_exceeded", promptParam, e.getMessage(), null);
         } catch (EngineBusyException e) {
@@ -86,7 +105,7 @@ final class Generations {
         return ApiException.internal(m);
     }
 
-    /** OpenAI's finish_reason: "stop" (end of generation, stop string) or "length" (token limit, full context, time limit). */
+    /** OpenAI's finish_reason: "stop" (end of generation, stop string; a grammar's end included) or "length" (token limit, full context, time limit). */
     static String finishReason(Completion c) {
         return c.reason() == StopReason.MAX_TOKENS || c.reason() == StopReason.CONTEXT_FULL ? "length" : "stop";
     }

@@ -30,7 +30,8 @@ import java.util.Map;
 /**
  * Ollama's API as a second front end on the same engine: {@code POST /api/chat},
  * {@code POST /api/generate} (streaming NDJSON by default, one object with {@code "stream": false}),
- * {@code GET /api/tags}, {@code GET /api/ps}, {@code GET /api/version}. Errors are {@code {"error": "..."}}.
+ * {@code GET /api/tags}, {@code GET /api/ps}, {@code GET /api/version}. {@code format} ({@code "json"} or a JSON Schema
+ * object) constrains the output. Errors are {@code {"error": "..."}}.
  * One instance serves one request on the model it leased ({@code null} for the listings).
  */
 final class OllamaApi {
@@ -116,13 +117,14 @@ final class OllamaApi {
         checkModel(body);
         RequestParams.Sampling s = RequestParams.ollama(body);
         List<ChatMessage> msgs = RequestParams.messages(body);
-        run(res, body, Generations.chatPrompt(engine, msgs), s, true);
+        run(res, body, Generations.chatPrompt(engine, msgs), s, true, StructuredOutput.ollama(body));
     }
 
     void generate(ServerRequest req, ServerResponse res) throws InterruptedException {
         ObjectNode body = server.readJson(req);
         checkModel(body);
         RequestParams.Sampling s = RequestParams.ollama(body);
+        StructuredOutput.Constraint grammar = StructuredOutput.ollama(body);
         String prompt = Json.text(body, "prompt", "");
         if (prompt.isEmpty()) { // Ollama's way to load a model: answer done at once
             ObjectNode o = line(true);
@@ -143,7 +145,7 @@ final class OllamaApi {
             msgs.add(ChatMessage.user(prompt));
             ids = Generations.chatPrompt(engine, msgs);
         }
-        run(res, body, ids, s, false);
+        run(res, body, ids, s, false, grammar);
     }
 
     private void checkModel(JsonNode body) {
@@ -156,11 +158,11 @@ final class OllamaApi {
         }
     }
 
-    private void run(ServerResponse res, ObjectNode body, int[] prompt, RequestParams.Sampling s, boolean chat)
-            throws InterruptedException {
+    private void run(ServerResponse res, ObjectNode body, int[] prompt, RequestParams.Sampling s, boolean chat,
+                     StructuredOutput.Constraint grammar) throws InterruptedException {
         boolean stream = Json.bool(body, "stream", true);
         long t0 = System.nanoTime();
-        RequestHandle h = Generations.submit(engine, prompt, s, chat ? "messages" : "prompt");
+        RequestHandle h = Generations.submit(engine, prompt, s, chat ? "messages" : "prompt", grammar);
         boolean finished = false;
         try {
             if (!stream) {

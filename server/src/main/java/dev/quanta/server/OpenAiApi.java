@@ -11,6 +11,8 @@ import dev.quanta.runtime.serving.PromptTooLongException;
 import dev.quanta.runtime.serving.RequestHandle;
 import dev.quanta.runtime.serving.ServingEngine;
 import dev.quanta.runtime.serving.TokenLogprob;
+import dev.quanta.runtime.tools.ToolCall;
+import dev.quanta.runtime.tools.ToolCallParser;
 import dev.quanta.server.models.ModelLease;
 import dev.quanta.server.models.ServedModel;
 import io.helidon.webserver.http.ServerRequest;
@@ -72,8 +74,13 @@ final class OpenAiApi {
         ObjectNode body = server.readJson(req);
         server.checkModel(Json.text(body, "model", null));
         RequestParams.Sampling s = RequestParams.openAi(body, engine.model().config().nVocab(), true);
-        int[] prompt = Generations.chatPrompt(engine, RequestParams.messages(body));
-        generate(res, body, prompt, s, true);
+        StructuredOutput.Constraint grammar = StructuredOutput.openAi(body);
+        ToolCalling tools = ToolCalling.read(body, engine.model());
+        if (tools != null && grammar != null)
+            throw ApiException.badRequest(grammar.param(), "'" + grammar.param().split("\\.")[0] + "' cannot be combined with 'tools' (unless 'tool_choice' is \"none\")");
+        if (tools != null && tools.constraint != null) grammar = tools.constraint;
+        int[] prompt = Generations.chatPrompt(engine, RequestParams.messages(body), tools);
+        generate(res, body, prompt, s, true, grammar, tools);
     }
 
     void completions(ServerRequest req, ServerResponse res) throws InterruptedException {
@@ -82,7 +89,8 @@ final class OpenAiApi {
         RequestParams.Sampling s = RequestParams.openAi(body, engine.model().config().nVocab(), false);
         if (Json.bool(body, "echo", false)) throw ApiException.badRequest("echo", "'echo' is not supported");
         if (Json.field(body, "suffix") != null) throw ApiException.badRequest("suffix", "'suffix' is not supported");
-        generate(res, body, completionPrompt(body), s, false);
+        StructuredOutput.Constraint grammar = StructuredOutput.openAi(body);
+        generate(res, body, completionPrompt(body), s, false, grammar, null);
     }
 
     /** "prompt": a string, a list of one string, or a list of token ids. */
@@ -103,8 +111,8 @@ final class OpenAiApi {
         throw ApiException.badRequest("prompt", "'prompt' must be a string or a list of token ids");
     }
 
-    private void generate(ServerResponse res, ObjectNode body, int[] prompt, RequestParams.Sampling s, boolean chat)
-            throws InterruptedException {
+    private void generate(ServerResponse res, ObjectNode body, int[] prompt, RequestParams.Sampling s, boolean chat,
+                          StructuredOutput.Constraint grammar, ToolCalling tools) throws InterruptedException {
         boolean stream = Json.bool(body, "stream", false);
         boolean includeUsage = false;
         JsonNode so = Json.field(body, "stream_options");
@@ -114,28 +122,44 @@ final class OpenAiApi {
         }
         String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes());
         long created = System.currentTimeMillis() / 1000;
-        RequestHandle h = Generations.submit(engine, prompt, s, chat ? "messages" : "prompt");
+        RequestHandle h = Generations.submit(engine, prompt, s, chat ? "messages" : "prompt", grammar);
         boolean finished = false;
         try {
-            if (stream) stream(res, h, id, created, chat, includeUsage, s.topLogprobs() >= 0);
-            else answer(res, h, id, created, chat);
+            if (stream) stream(res, h, id, created, chat, includeUsage, s.topLogprobs() >= 0, tools);
+            else answer(res, h, id, created, chat, tools);
             finished = true;
         } finally {
             if (!finished) h.cancel();
         }
     }
 
-    private void answer(ServerResponse res, RequestHandle h, String id, long created, boolean chat) throws InterruptedException {
+    private void answer(ServerResponse res, RequestHandle h, String id, long created, boolean chat, ToolCalling tools)
+            throws InterruptedException {
         Generations.Collected r = Generations.collect(h);
         Completion c = r.completion();
+        String finishReason = Generations.finishReason(c);
         ObjectNode o = head(id, created, chat ? "chat.completion" : "text_completion");
         ObjectNode choice = o.putArray("choices").addObject();
         choice.put("index", 0);
         if (chat) {
             ObjectNode msg = choice.putObject("message");
             msg.put("role", "assistant");
-            msg.put("content", c.text());
+            List<ToolCall> calls = List.of();
+            String content = c.text();
+            if (tools != null) {
+                ToolCallParser.Result parsed = ToolCallParser.parse(tools.format, c.text());
+                calls = parsed.toolCalls();
+                content = parsed.content();
+            }
+            if (calls.isEmpty()) {
+                msg.put("content", content);
+            } else {
+                if (content.isBlank()) msg.putNull("content");
+                else msg.put("content", content);
+                msg.set("tool_calls", ToolCalling.toJson(calls));
+            }
             msg.putNull("refusal");
+            if (!calls.isEmpty() && !"length".equals(Generations.finishReason(c))) finishReason = "tool_calls";
             if (h != null && !r.logprobs().isEmpty()) choice.set("logprobs", chatLogprobs(r.logprobs()));
             else choice.putNull("logprobs");
         } else {
@@ -143,7 +167,7 @@ final class OpenAiApi {
             if (!r.logprobs().isEmpty()) choice.set("logprobs", textLogprobs(r.logprobs(), 0));
             else choice.putNull("logprobs");
         }
-        choice.put("finish_reason", Generations.finishReason(c));
+        choice.put("finish_reason", finishReason);
         o.set("usage", usage(c));
         server.metricsRegistry().usage(c.promptTokens(), c.generatedTokens());
         QuantaServer.sendJson(res, o);
@@ -154,7 +178,7 @@ final class OpenAiApi {
      * starts, so that a failure before any token is still a proper HTTP error.
      */
     private void stream(ServerResponse res, RequestHandle h, String id, long created, boolean chat, boolean includeUsage,
-                        boolean logprobs) throws InterruptedException {
+                        boolean logprobs, ToolCalling tools) throws InterruptedException {
         EngineEvent first = h.next();
         if (first instanceof EngineEvent.Failed f) throw Generations.failure(f);
         try (EventStreamWriter sink = new EventStreamWriter(res)) {
@@ -168,8 +192,12 @@ final class OpenAiApi {
                 emit(sink, c);
             }
             int textOffset = 0;
+            ToolCallParser parser = tools == null ? null : tools.parser();
             for (EngineEvent e = first; ; e = h.next()) {
                 switch (e) {
+                    case EngineEvent.Token t when parser != null -> {
+                        if (!t.text().isEmpty()) toolDeltas(sink, parser.feed(t.text()), id, created, objectName, includeUsage);
+                    }
                     case EngineEvent.Token t -> {
                         if (t.text().isEmpty() && (t.logprob() == null || !logprobs)) continue;
                         ObjectNode c = chunk(id, created, objectName, includeUsage);
@@ -190,12 +218,17 @@ final class OpenAiApi {
                     }
                     case EngineEvent.Done d -> {
                         Completion done = d.completion();
+                        String finishReason = Generations.finishReason(done);
+                        if (parser != null) {
+                            toolDeltas(sink, parser.finish(), id, created, objectName, includeUsage);
+                            if (parser.callCount() > 0 && !finishReason.equals("length")) finishReason = "tool_calls";
+                        }
                         ObjectNode c = chunk(id, created, objectName, includeUsage);
                         ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
                         if (chat) choice.putObject("delta");
                         else choice.put("text", "");
                         choice.putNull("logprobs");
-                        choice.put("finish_reason", Generations.finishReason(done));
+                        choice.put("finish_reason", finishReason);
                         emit(sink, c);
                         if (includeUsage) {
                             ObjectNode u = chunk(id, created, objectName, false);
@@ -215,6 +248,41 @@ final class OpenAiApi {
                         return;
                     }
                     case EngineEvent.Embedding x -> throw ApiException.internal("unexpected embedding event");
+                }
+            }
+        }
+    }
+
+    /**
+     * Chunks for what the tool-call parser released: content deltas, and for each call a chunk with
+     * its index, id, type and name (arguments "") followed by one with the arguments.
+     */
+    private void toolDeltas(EventStreamWriter sink, List<ToolCallParser.Event> events, String id, long created, String objectName,
+                            boolean includeUsage) {
+        for (ToolCallParser.Event ev : events) {
+            switch (ev) {
+                case ToolCallParser.Content ct -> {
+                    if (ct.text().isEmpty()) continue;
+                    ObjectNode c = chunk(id, created, objectName, includeUsage);
+                    ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+                    choice.putObject("delta").put("content", ct.text());
+                    choice.putNull("logprobs").putNull("finish_reason");
+                    emit(sink, c);
+                }
+                case ToolCallParser.Call call -> {
+                    ObjectNode c = chunk(id, created, objectName, includeUsage);
+                    ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+                    ObjectNode tc = choice.putObject("delta").putArray("tool_calls").addObject();
+                    tc.put("index", call.index()).put("id", call.call().id()).put("type", "function");
+                    tc.putObject("function").put("name", call.call().name()).put("arguments", "");
+                    choice.putNull("logprobs").putNull("finish_reason");
+                    emit(sink, c);
+                    ObjectNode a = chunk(id, created, objectName, includeUsage);
+                    ObjectNode ac = a.withArray("choices").addObject().put("index", 0);
+                    ac.putObject("delta").putArray("tool_calls").addObject().put("index", call.index())
+                            .putObject("function").put("arguments", call.call().arguments());
+                    ac.putNull("logprobs").putNull("finish_reason");
+                    emit(sink, a);
                 }
             }
         }

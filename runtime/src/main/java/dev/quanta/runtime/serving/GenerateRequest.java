@@ -1,5 +1,6 @@
 package dev.quanta.runtime.serving;
 
+import dev.quanta.runtime.sampling.GrammarSpec;
 import dev.quanta.runtime.sampling.SamplerParams;
 import java.util.List;
 
@@ -10,11 +11,15 @@ import java.util.List;
  * @param maxTokens   stop after this many generated tokens; -1: until end of generation or a full slot
  * @param sampling    the sampling chain (seeded for reproducible draws; temperature 0 is greedy)
  * @param stop        stop strings (not returned)
- * @param ignoreEos   keep going past end-of-generation tokens
+ * @param ignoreEos   keep going past end-of-generation tokens (not under a grammar: a complete
+ *                    grammar still ends the generation)
  * @param topLogprobs -1: no log-probabilities; n >= 0: the chosen token's log-probability and the n most likely
+ *                    (of the distribution after the grammar's mask)
+ * @param grammar     constrain the output to a GBNF grammar, JSON Schema or any JSON object; null for none.
+ *                    {@link ServingEngine#submit} compiles it (cached on the model) before the request is queued
  */
 public record GenerateRequest(int[] prompt, int maxTokens, SamplerParams sampling, List<String> stop, boolean ignoreEos,
-                              int topLogprobs) {
+                              int topLogprobs, GrammarSpec grammar) {
     /** Most alternatives {@link #topLogprobs} may ask for. */
     public static final int MAX_TOP_LOGPROBS = 20;
 
@@ -26,6 +31,16 @@ public record GenerateRequest(int[] prompt, int maxTokens, SamplerParams samplin
         stop = stop == null ? List.of() : List.copyOf(stop);
         if (topLogprobs < -1 || topLogprobs > MAX_TOP_LOGPROBS)
             throw new IllegalArgumentException("top logprobs must be in 0.." + MAX_TOP_LOGPROBS + ", got " + topLogprobs);
+    }
+
+    /** Without a grammar. */
+    public GenerateRequest(int[] prompt, int maxTokens, SamplerParams sampling, List<String> stop, boolean ignoreEos, int topLogprobs) {
+        this(prompt, maxTokens, sampling, stop, ignoreEos, topLogprobs, null);
+    }
+
+    /** The same request constrained by {@code g} (null: unconstrained). */
+    public GenerateRequest withGrammar(GrammarSpec g) {
+        return new GenerateRequest(prompt, maxTokens, sampling, stop, ignoreEos, topLogprobs, g);
     }
 
     /** Greedy, no stop strings, no log-probabilities. */

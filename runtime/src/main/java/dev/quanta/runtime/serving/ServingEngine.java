@@ -9,11 +9,14 @@ import dev.quanta.runtime.StopReason;
 import dev.quanta.runtime.batch.Batch;
 import dev.quanta.runtime.exec.InferenceContext;
 import dev.quanta.runtime.exec.Logits;
+import dev.quanta.runtime.sampling.GrammarConstraint;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,7 +36,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *       with the same tokens (the next turn of a chat) is given that slot and evaluates only the
  *       rest (prefix reuse).</li>
  * </ul>
- * One platform thread (the engine thread) owns the context and runs the loop; request threads
+ * A request may carry a grammar ({@link GenerateRequest#grammar}): its slot then has a
+ * {@link GrammarConstraint} over the model's shared grammar vocabulary; before the slot's token is
+ * sampled the tokens the grammar forbids get {@code -inf} in that slot's logits row, the sampled
+ * token advances the constraint, end-of-generation is allowed exactly when the output is complete,
+ * and the request ends as soon as nothing more can follow.
+ *
+ * <p>One platform thread (the engine thread) owns the context and runs the loop; request threads
  * (virtual threads of a server) call {@link #submit} / {@link #embed} and read {@link EngineEvent}s
  * from their {@link RequestHandle}. A cancelled request frees its slot at the next step; a request
  * past its time limit ends as if it had reached its token limit.
@@ -58,6 +67,8 @@ public final class ServingEngine implements AutoCloseable {
     private final InferenceContext ctx;
     private final int slotContext;
     private final Slot[] slots;
+    /** Control tokens printed as their text (tool-call markers such as {@code <tool_call>}), as in {@code Session}. */
+    private final BitSet textControl;
     private final LinkedBlockingQueue<Job> incoming = new LinkedBlockingQueue<>();
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final AtomicInteger pending = new AtomicInteger();
@@ -84,6 +95,7 @@ public final class ServingEngine implements AutoCloseable {
         if (cells > Integer.MAX_VALUE) throw new QuantaException("KV cache of " + cells + " cells is too large");
         GgmlType kvType = options.kvType() != null ? options.kvType() : model.options().kvCacheType();
         this.ctx = model.newContext((int) cells, kvType);
+        this.textControl = model.hasTokenizer() ? model.textControlTokens() : new BitSet();
         this.slots = new Slot[options.parallel()];
         for (int i = 0; i < slots.length; i++) slots[i] = new Slot(i);
         this.thread = Thread.ofPlatform().name("quanta-engine").daemon(true).unstarted(this::loop);
@@ -113,7 +125,18 @@ public final class ServingEngine implements AutoCloseable {
      * @throws dev.quanta.loader.template.ChatTemplateException when the template rejects the conversation
      */
     public int[] chatPrompt(List<dev.quanta.loader.template.ChatMessage> messages) {
-        String prompt = template.render(messages, true);
+        return chatPrompt(messages, null);
+    }
+
+    /**
+     * The prompt of a chat whose model may call {@code tools} (OpenAI's {@code tools} list as
+     * template values: maps, lists, strings, Long, Double, Boolean), rendered by the chat template
+     * as it presents tools; null or empty is {@link #chatPrompt(List)}.
+     *
+     * @throws dev.quanta.loader.template.ChatTemplateException when the template rejects the conversation
+     */
+    public int[] chatPrompt(List<dev.quanta.loader.template.ChatMessage> messages, List<Map<String, Object>> tools) {
+        String prompt = template.render(messages, true, tools == null || tools.isEmpty() ? null : tools, null);
         boolean hasBos = tokenizer.bos() >= 0 && !template.bosToken().isEmpty() && prompt.startsWith(template.bosToken());
         return tokenizer.encode(prompt, !hasBos, true);
     }
@@ -124,11 +147,23 @@ public final class ServingEngine implements AutoCloseable {
      *
      * @throws PromptTooLongException when the prompt does not fit in a slot
      * @throws EngineBusyException    when {@link EngineOptions#queueCapacity()} requests are already waiting
+     * @throws InvalidGrammarException when the request's grammar or schema is malformed or no token can start it
+     *                                 (checked on the calling thread, before the request is queued)
      * @throws IllegalArgumentException for token ids outside the vocabulary
      */
     public RequestHandle submit(GenerateRequest request) {
         checkTokens(request.prompt());
-        return enqueue(new Job(new RequestHandle(ids.incrementAndGet()), request, null, request.prompt(), deadline()));
+        GrammarConstraint grammar = null;
+        if (request.grammar() != null) {
+            try {
+                grammar = model.newGrammarConstraint(request.grammar());
+            } catch (QuantaException e) {
+                throw new InvalidGrammarException(e.getMessage(), e);
+            }
+        }
+        Job job = new Job(new RequestHandle(ids.incrementAndGet()), request, null, request.prompt(), deadline());
+        job.grammar = grammar;
+        return enqueue(job);
     }
 
     /**
@@ -214,6 +249,7 @@ public final class ServingEngine implements AutoCloseable {
         final int[] prompt;
         final long deadline;
         final long submitted = System.nanoTime();
+        GrammarConstraint grammar;      // the request's grammar state (handed to the engine thread by the queue)
 
         Job(RequestHandle handle, GenerateRequest gen, Pooling pooling, int[] prompt, long deadline) {
             this.handle = handle;
@@ -241,6 +277,7 @@ public final class ServingEngine implements AutoCloseable {
         dev.quanta.runtime.sampling.Sampler sampler;
         dev.quanta.loader.tokenizer.StreamingDecoder decoder;
         dev.quanta.runtime.text.StopMatcher stops;
+        GrammarConstraint grammar;    // null when unconstrained
         StringBuilder text;
         int generated;
         long tStart, tPromptDone;
@@ -358,7 +395,10 @@ public final class ServingEngine implements AutoCloseable {
             GenerateRequest g = j.gen;
             s.sampler = new dev.quanta.runtime.sampling.Sampler(g.sampling());
             for (int t : j.prompt) s.sampler.accept(t);
-            boolean onlyBos = j.prompt.length == 1 && j.prompt[0] == tokenizer.bos();
+            s.grammar = j.grammar;
+            // a generation right after a lone BOS drops SentencePiece's leading space, except under a
+            // grammar: the text must be exactly what the grammar matched
+            boolean onlyBos = j.prompt.length == 1 && j.prompt[0] == tokenizer.bos() && s.grammar == null;
             s.decoder = tokenizer.newDecoder(false, onlyBos && tokenizer.addSpacePrefix());
             s.stops = new dev.quanta.runtime.text.StopMatcher(g.stop());
             s.text = new StringBuilder();
@@ -492,19 +532,31 @@ public final class ServingEngine implements AutoCloseable {
     /** Samples the next token of a generating slot from its logits and decides whether it goes on. */
     private void sample(Slot s, float[] logits) {
         GenerateRequest g = s.job.gen;
+        GrammarConstraint grammar = s.grammar;
+        if (grammar != null) {
+            try {
+                grammar.applyMask(logits); // this slot's row only: -inf where the grammar forbids
+            } catch (IllegalStateException e) {
+                fail(s, g.grammar().describe() + ": " + e.getMessage());
+                return;
+            }
+        }
         int id = s.sampler.sample(logits);
         s.sampler.accept(id);
-        if (!g.ignoreEos() && tokenizer.isEndOfGeneration(id)) {
+        if (grammar != null) grammar.accept(id);
+        if ((!g.ignoreEos() || grammar != null) && tokenizer.isEndOfGeneration(id)) {
             finish(s, StopReason.END_OF_GENERATION, false);
             return;
         }
         s.generated++;
         generatedTokens.incrementAndGet();
         TokenLogprob lp = g.topLogprobs() >= 0 ? logprob(logits, id, g.topLogprobs()) : null;
-        String text = s.stops.push(s.decoder.accept(id));
+        String piece = textControl.get(id) ? s.decoder.flush() + tokenizer.piece(id) : s.decoder.accept(id);
+        String text = s.stops.push(piece);
         s.text.append(text);
         s.job.handle.post(new EngineEvent.Token(text, id, lp));
         if (s.stops.stopped()) finish(s, StopReason.STOP_STRING, false);
+        else if (grammar != null && grammar.isDone()) finish(s, StopReason.END_OF_GENERATION, false); // nothing more can follow
         else if (g.maxTokens() > 0 && s.generated >= g.maxTokens()) finish(s, StopReason.MAX_TOKENS, false);
         else if (s.nTokens >= slotContext) finish(s, StopReason.CONTEXT_FULL, false);
         else s.pendingToken = id;
@@ -572,6 +624,7 @@ public final class ServingEngine implements AutoCloseable {
         s.sampler = null;
         s.decoder = null;
         s.stops = null;
+        s.grammar = null;
         s.text = null;
         s.pooled = null;
         s.lastUsed = System.nanoTime();

@@ -329,4 +329,44 @@ class ServingEngineTest {
             waitIdle(e);
         }
     }
+
+    @Test
+    void grammarsArePerSlotAndBatchingDoesNotChangeThem() throws Exception {
+        String gbnf = "root ::= \"The \" (\"cat\" | \"dog\" | \"bird\") \" was \" [a-z]{1,10} \".\"";
+        java.util.regex.Pattern same = java.util.regex.Pattern.compile("The (cat|dog|bird) was [a-z]{1,10}\\.");
+        dev.quanta.runtime.sampling.GrammarSpec spec = dev.quanta.runtime.sampling.GrammarSpec.gbnf(gbnf);
+        List<GenerateRequest> reqs = new ArrayList<>();
+        try (ServingEngine e = ServingEngine.start(model, EngineOptions.defaults().withParallel(1).withSlotContext(128))) {
+            for (int i = 0; i < 4; i++) {
+                int[] p = tokens(e, PROMPTS[i]);
+                // constrained requests (greedy and seeded, one with ignore_eos) and a free one
+                GenerateRequest g = i == 3 ? GenerateRequest.greedy(p, 20)
+                        : new GenerateRequest(p, 40, i == 0 ? SamplerParams.greedy() : SamplerParams.defaults().withTemperature(1f).withSeed(i),
+                                List.of(), i == 2, -1, spec);
+                reqs.add(g);
+            }
+            List<Result> alone = new ArrayList<>();
+            for (GenerateRequest g : reqs) alone.add(collect(e.submit(g)));
+            try (ServingEngine b = ServingEngine.start(model, EngineOptions.defaults().withParallel(4).withSlotContext(128).withPrefillChunk(3))) {
+                List<RequestHandle> hs = new ArrayList<>();
+                for (GenerateRequest g : reqs) hs.add(b.submit(g));
+                for (int i = 0; i < hs.size(); i++) {
+                    Result r = collect(hs.get(i));
+                    assertEquals(alone.get(i).ids(), r.ids(), "request " + i + " batched vs alone");
+                    if (i < 3) {
+                        assertTrue(same.matcher(r.text()).matches(), r.text());
+                        assertEquals(StopReason.END_OF_GENERATION, r.done().reason(), "the grammar's end ends the request, ignore_eos or not");
+                    }
+                }
+                waitIdle(b);
+            }
+            // a bad grammar is refused on the caller's thread; nothing is queued
+            long before = e.stats().requestsCompleted();
+            InvalidGrammarException x = assertThrows(InvalidGrammarException.class, () -> e.submit(
+                    GenerateRequest.greedy(tokens(e, "Once"), 5).withGrammar(dev.quanta.runtime.sampling.GrammarSpec.gbnf("root ::= [a-"))));
+            assertTrue(x.getMessage().contains("line 1, column"), x.getMessage());
+            assertEquals(0, e.stats().queued());
+            assertEquals(before, e.stats().requestsCompleted());
+        }
+    }
 }
