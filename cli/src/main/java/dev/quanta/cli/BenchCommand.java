@@ -32,8 +32,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model (repeatable).")
-    List<Path> models = new ArrayList<>();
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE|REF", description = "GGUF model, or hf:OWNER/REPO[:QUANT] from the model cache (repeatable).")
+    List<String> models = new ArrayList<>();
+
+    @Option(names = "--offline", description = "Resolve model references from the cache only; never use the network.")
+    boolean offline;
 
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "N[,N...]", split = ",", description = "Prompt lengths of the pp tests (default: 512; 0 = none).")
     List<Integer> nPrompt = new ArrayList<>(List.of(512));
@@ -86,7 +89,8 @@ public final class BenchCommand implements Callable<Integer> {
         PrintStream err = System.err;
         BenchReport.Format format = BenchReport.Format.parse(output);
         GgmlType kv = GgmlType.parse(cacheType.toUpperCase(Locale.ROOT));
-        List<Path> files = new ArrayList<>(models);
+        List<Path> files = new ArrayList<>();
+        for (String m : models) files.add(ModelRef.resolve(m, offline));
         if (files.isEmpty()) {
             Path dir = synthDir != null ? synthDir : SynthBenchModels.cacheDir(System.getenv());
             files.addAll(SynthBenchModels.ensure(dir, synthShape, synthTypes, msg -> err.println("quanta bench: " + msg)));

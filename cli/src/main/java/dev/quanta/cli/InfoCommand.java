@@ -25,8 +25,11 @@ import picocli.CommandLine.Parameters;
 /** {@code quanta info FILE [--json]}: what a GGUF file holds. */
 @Command(name = "info", description = "Show a GGUF file's architecture, hyperparameters, tokenizer, metadata and tensors.")
 public final class InfoCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE", description = "GGUF file")
-    Path file;
+    @Parameters(index = "0", paramLabel = "FILE|REF", description = "GGUF file, or hf:OWNER/REPO[:QUANT] from the model cache")
+    String model;
+
+    @Option(names = "--offline", description = "Resolve a reference from the cache only; never use the network.")
+    boolean offline;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
@@ -43,7 +46,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (GgufFile f = GgufFile.open(file)) {
+        try (GgufFile f = GgufFile.open(ModelRef.resolve(model, offline))) {
             Map<String, Object> out = describe(f);
             PrintStream o = System.out;
             if (json) {

@@ -115,8 +115,12 @@ public final class RunCommand implements Callable<Integer> {
 
     /** -m, -c, -t, --backend, --kv-type, --ubatch, and where the model comes from when -m is absent. */
     public static final class ModelArgs {
-        @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model (default: $QUANTA_MODEL, else the built-in demo model).")
-        Path file;
+        @Option(names = {"-m", "--model"}, paramLabel = "FILE|REF",
+                description = "GGUF file, or hf:OWNER/REPO[:QUANT] resolved through the model cache (pulled when missing) (default: $QUANTA_MODEL, else the built-in demo model).")
+        String file;
+
+        @Option(names = "--offline", description = "Resolve model references from the cache only; never use the network.")
+        boolean offline;
 
         @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", description = "Context size in tokens (default: the model's, at most 4096).")
         int ctx;
@@ -135,9 +139,9 @@ public final class RunCommand implements Callable<Integer> {
 
         /** The model file: -m, else $QUANTA_MODEL, else the demo model. */
         Path resolve(PrintStream err) {
-            if (file != null) return file;
+            if (file != null) return ModelRef.resolve(file, offline);
             String env = System.getenv("QUANTA_MODEL");
-            if (env != null && !env.isBlank()) return Path.of(env);
+            if (env != null && !env.isBlank()) return ModelRef.resolve(env, offline);
             return DemoModel.path(err);
         }
 

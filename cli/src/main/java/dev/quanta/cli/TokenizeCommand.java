@@ -19,8 +19,11 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "tokenize", description = "Print the tokens of a text with a model's tokenizer (like llama-tokenize).")
 public final class TokenizeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model or vocabulary-only file")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE|REF", description = "GGUF model or vocabulary-only file, or hf:OWNER/REPO[:QUANT]")
+    String model;
+
+    @Option(names = "--offline", description = "Resolve a reference from the cache only; never use the network.")
+    boolean offline;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -46,7 +49,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String text = input.text != null ? input.text : Files.readString(input.file, StandardCharsets.UTF_8);
         Tokenizer tok;
-        try (GgufFile f = GgufFile.open(model)) {
+        try (GgufFile f = GgufFile.open(ModelRef.resolve(model, offline))) {
             tok = Tokenizer.fromGguf(f.metadata());
         }
         int[] ids = tok.encode(text, !noBos, !noParseSpecial);
