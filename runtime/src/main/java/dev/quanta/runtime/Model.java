@@ -56,6 +56,7 @@ public final class Model implements AutoCloseable {
     private final BackendChooser.Choice backend;
     private final Device cpuDevice;
     private final int gpuLayers;
+    private final List<String> notices;
     private final Tokenizer tokenizer;
     private final ChatTemplate chat;
     private final ModelOptions options;
@@ -65,8 +66,8 @@ public final class Model implements AutoCloseable {
     private boolean closed;
 
     private Model(GgufFile file, Architecture arch, ModelConfig config, LayerSplit split, List<WeightLoader> loaders,
-                  BackendChooser.Choice backend, Device cpuDevice, int gpuLayers, Tokenizer tokenizer, ChatTemplate chat,
-                  ModelOptions options, int nCtx, double loadMillis) {
+                  BackendChooser.Choice backend, Device cpuDevice, int gpuLayers, List<String> notices, Tokenizer tokenizer,
+                  ChatTemplate chat, ModelOptions options, int nCtx, double loadMillis) {
         this.file = file;
         this.arch = arch;
         this.config = config;
@@ -75,6 +76,7 @@ public final class Model implements AutoCloseable {
         this.backend = backend;
         this.cpuDevice = cpuDevice;
         this.gpuLayers = gpuLayers;
+        this.notices = List.copyOf(notices);
         this.tokenizer = tokenizer;
         this.chat = chat;
         this.options = options;
@@ -110,7 +112,8 @@ public final class Model implements AutoCloseable {
             Device main = choice.device();
             DoubleConsumer progress = o.progress();
             int nLayer = config.nLayer();
-            int nGpu = gpuLayers(o, choice, file, config, nCtx);
+            List<String> notices = new ArrayList<>(choice.warnings());
+            int nGpu = gpuLayers(o, choice, file, config, nCtx, notices);
             LayerSplit split;
             if (nGpu < 0 || nGpu == nLayer) {                 // one device: the chosen backend's
                 WeightLoader loader = new WeightLoader(file, main, progress);
@@ -130,15 +133,17 @@ public final class Model implements AutoCloseable {
                     split = new LayerSplit(List.of(new LayerSplit.Segment(main, gpuWeights, 0, nGpu),
                             new LayerSplit.Segment(cpu, cpuWeights, nGpu, nLayer)), nLayer);
                 }
-                LOG.log(System.Logger.Level.INFO, String.format(Locale.ROOT, "offload: %d/%d layers on %s%s, the other %d%s on %s",
+                String where = String.format(Locale.ROOT, "offload: %d/%d layers on %s%s, the other %d and the output layer on %s",
                         nGpu, nLayer, main.name(), nGpu > 0 ? " (" + mib(loaders.getLast().deviceBytes()) + " MiB of weights)" : "",
-                        nLayer - nGpu, " and the output layer", cpu.name()));
+                        nLayer - nGpu, cpu.name());
+                notices.add(where);
+                LOG.log(System.Logger.Level.INFO, where);
             }
             if (split.segments().stream().anyMatch(sg -> sg.device().kind() == DeviceKind.CPU)) prefault(file, progress);
             if (progress != null) progress.accept(1.0);
             double ms = (System.nanoTime() - t0) / 1e6;
             LOG.log(System.Logger.Level.DEBUG, "loaded {0}: {1} on {2} in {3} ms", path, archName, main.name(), ms);
-            return new Model(file, arch, config, split, loaders, choice, cpu, nGpu, tokenizer, chat, o, nCtx, ms);
+            return new Model(file, arch, config, split, loaders, choice, cpu, nGpu, notices, tokenizer, chat, o, nCtx, ms);
         } catch (RuntimeException | Error e) {
             for (WeightLoader l : loaders) l.close();
             if (cpu != null) cpu.close();
@@ -162,21 +167,26 @@ public final class Model implements AutoCloseable {
      * notice when --gpu-layers was given), else the count asked for, capped at the layer count, or
      * for auto what {@link OffloadPlanner} fits in the device's free memory.
      */
-    private static int gpuLayers(ModelOptions o, BackendChooser.Choice choice, GgufFile file, ModelConfig config, int nCtx) {
+    private static int gpuLayers(ModelOptions o, BackendChooser.Choice choice, GgufFile file, ModelConfig config, int nCtx,
+                                 List<String> notices) {
         GpuLayers want = o.gpuLayers();
         if (hostBackend(choice.backend())) {
-            if (!want.isAll())
-                LOG.log(System.Logger.Level.WARNING, "--gpu-layers " + want + " is ignored: the " + choice.backend()
-                        + " backend runs every layer on the host");
+            if (!want.isAll()) {
+                String n = "--gpu-layers " + want + " is ignored: the " + choice.backend() + " backend runs every layer on the host";
+                notices.add(n);
+                LOG.log(System.Logger.Level.WARNING, n);
+            }
             return -1;
         }
         if (!want.isAuto()) return want.resolve(config.nLayer());
         OffloadPlanner.Sizes sizes = OffloadPlanner.estimate(file, config, o.kvCacheType(), nCtx, o.microBatch());
         long free = choice.device().freeMemory();
         int n = OffloadPlanner.autoLayers(sizes, free);
-        LOG.log(System.Logger.Level.INFO, String.format(Locale.ROOT,
+        String msg = String.format(Locale.ROOT,
                 "--gpu-layers auto: %d of %d layers fit in %s MiB free on %s (%s MiB needed for all, %s MiB reserved for compute)",
-                n, config.nLayer(), mib(free), choice.device().name(), mib(sizes.needed(config.nLayer())), mib(sizes.reserve())));
+                n, config.nLayer(), mib(free), choice.device().name(), mib(sizes.needed(config.nLayer())), mib(sizes.reserve()));
+        notices.add(msg);
+        LOG.log(System.Logger.Level.INFO, msg);
         return n;
     }
 
@@ -278,6 +288,8 @@ public final class Model implements AutoCloseable {
      * (the rest run on the CPU backend); 0 when the chosen backend is a host one (cpu, reference).
      */
     public int gpuLayers() { return gpuLayers < 0 ? 0 : gpuLayers; }
+    /** What loading decided that a user should know (backend fallbacks, --gpu-layers ignored or split), also logged. */
+    public List<String> notices() { return notices; }
     public GgufFile file() { return file; }
     public Path path() { return file.path(); }
     public Device device() { return backend.device(); }

@@ -68,6 +68,15 @@ class OpenClOffloadTest {
         }
     }
 
+    @Test
+    void autoPutsEveryLayerOfASmallModelOnTheDevice() {
+        try (Model m = load(TestData.require("stories260K/stories260K.gguf"), 256, null, GpuLayers.AUTO)) {
+            assertEquals(5, m.gpuLayers(), m.notices().toString());
+            assertFalse(m.split().isSplit());
+            assertTrue(m.notices().stream().anyMatch(n -> n.startsWith("--gpu-layers auto: 5 of 5 layers fit")), m.notices().toString());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"llama-gqa-f32", "llama2-mha-f16", "qwen2-f16"})
     void referenceModelSplitInTheMiddleEqualsTheUnsplitRun(String name) throws IOException {

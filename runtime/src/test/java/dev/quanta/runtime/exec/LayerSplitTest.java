@@ -1,6 +1,7 @@
 package dev.quanta.runtime.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,9 @@ import dev.quanta.kernels.GgmlType;
 import dev.quanta.kernels.backend.Device;
 import dev.quanta.kernels.testing.TestData;
 import dev.quanta.loader.gguf.GgufFile;
+import dev.quanta.runtime.Model;
+import dev.quanta.runtime.ModelOptions;
+import dev.quanta.runtime.Quanta;
 import dev.quanta.runtime.arch.Architecture;
 import dev.quanta.runtime.arch.Architectures;
 import dev.quanta.runtime.batch.Batch;
@@ -110,6 +114,17 @@ class LayerSplitTest {
             System.out.printf("split reference[0,2) + cpu[2,5) vs reference: max |logit diff| %.2e, hidden %.2e%n", d, dh);
             assertTrue(d < 1e-4, "logits differ by " + d);
             assertTrue(dh < 1e-4, "hidden states differ by " + dh);
+        }
+    }
+
+    @Test
+    void hostBackendIgnoresGpuLayersWithANotice() {
+        try (Model m = Quanta.load(ModelOptions.of(TestData.require("stories260K/stories260K.gguf")).withBackend("reference")
+                .withContextLength(16).withGpuLayers(GpuLayers.of(2)))) {
+            assertEquals(0, m.gpuLayers());
+            assertFalse(m.split().isSplit());
+            assertSame(m.device(), m.split().deviceOfLayer(4));
+            assertTrue(m.notices().stream().anyMatch(n -> n.contains("--gpu-layers 2 is ignored")), m.notices().toString());
         }
     }
 
