@@ -35,6 +35,12 @@ class GpuLayersOptionTest {
         assertEquals(GpuLayers.of(0), parsed(chat, chat.model, "-m", m, "--gpu-layers", "0"));
         ServeCommand serve = new ServeCommand();
         assertEquals(GpuLayers.AUTO, parsed(serve, serve.model, "-m", m, "--gpu-layers", "auto"));
+        BenchCommand bench = new BenchCommand();
+        new CommandLine(bench).parseArgs("-m", m, "-ngl", "auto");
+        assertEquals(GpuLayers.AUTO, GpuLayers.parse(bench.gpuLayers));
+        bench = new BenchCommand();
+        new CommandLine(bench).parseArgs("-m", m);
+        assertEquals(GpuLayers.ALL, GpuLayers.parse(bench.gpuLayers), "bench default: all layers");
     }
 
     @Test
