@@ -8,6 +8,7 @@ import dev.quanta.bench.e2e.SvgBarChart;
 import dev.quanta.bench.e2e.SynthBenchModels;
 import dev.quanta.kernels.GgmlType;
 import dev.quanta.runtime.ModelOptions;
+import dev.quanta.runtime.exec.GpuLayers;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -59,6 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-ub", "--ubatch-size"}, paramLabel = "N", description = "Tokens per forward graph, the runtime's micro-batch (default: the runtime's, ${DEFAULT-VALUE}).")
     int nUbatch = ModelOptions.of(Path.of("x")).microBatch();
 
+    @Option(names = {"-ngl", "--n-gpu-layers", "--gpu-layers"}, paramLabel = "N|auto", description = "Layers on the GPU backend, the rest on the CPU: a count, all or auto (default: all).")
+    String gpuLayers = "all";
+
     @Option(names = {"-ctk", "--cache-type"}, paramLabel = "TYPE", description = "KV cache type: f16, f32 or q8_0 (default: f16).")
     String cacheType = "f16";
 
@@ -96,7 +100,8 @@ public final class BenchCommand implements Callable<Integer> {
             files.addAll(SynthBenchModels.ensure(dir, synthShape, synthTypes, msg -> err.println("quanta bench: " + msg)));
         }
         String build = spec.root().version().length > 0 ? spec.root().version()[0] : "quanta";
-        BenchConfig cfg = new BenchConfig(files, nPrompt, nGen, reps, threads, backends, nBatch, nUbatch, kv, seed, build);
+        BenchConfig cfg = new BenchConfig(files, nPrompt, nGen, reps, threads, backends, nBatch, nUbatch, kv, seed, build,
+                GpuLayers.parse(gpuLayers));
         BenchReport report = BenchReport.create(format, out, build);
         report.header();
         List<BenchResult> results = EndToEndBench.run(cfg, new EndToEndBench.Listener() {

@@ -6,6 +6,7 @@ import dev.quanta.runtime.GenerationOptions;
 import dev.quanta.runtime.GenerationResult;
 import dev.quanta.runtime.Model;
 import dev.quanta.runtime.ModelOptions;
+import dev.quanta.runtime.exec.GpuLayers;
 import dev.quanta.runtime.Quanta;
 import dev.quanta.runtime.QuantaException;
 import dev.quanta.runtime.Session;
@@ -113,7 +114,7 @@ public final class RunCommand implements Callable<Integer> {
 
     // ---- options shared by run, chat, logits and perplexity ----------------------------------------
 
-    /** -m, -c, -t, --backend, --kv-type, --ubatch, and where the model comes from when -m is absent. */
+    /** -m, -c, -t, --backend, --kv-type, --ubatch, --gpu-layers, and where the model comes from when -m is absent. */
     public static final class ModelArgs {
         @Option(names = {"-m", "--model"}, paramLabel = "FILE|REF",
                 description = "GGUF file, or hf:OWNER/REPO[:QUANT] resolved through the model cache (pulled when missing) (default: $QUANTA_MODEL, else the built-in demo model).")
@@ -136,6 +137,10 @@ public final class RunCommand implements Callable<Integer> {
 
         @Option(names = {"-ub", "--ubatch"}, paramLabel = "N", description = "Prompt tokens per forward pass (default: 256).")
         int ubatch = 256;
+
+        @Option(names = {"-ngl", "--gpu-layers", "--n-gpu-layers"}, paramLabel = "N|auto",
+                description = "Layers on the GPU backend, the rest on the CPU: a count, all, or auto = as many as its free memory holds (default: all; ignored on the cpu backend).")
+        String gpuLayers;
 
         /** The model file: -m, else $QUANTA_MODEL, else the demo model. */
         Path resolve(PrintStream err) {
@@ -168,7 +173,8 @@ public final class RunCommand implements Callable<Integer> {
             if (threads < 0) throw new QuantaException("-t must be >= 0, got " + threads);
             if (ubatch <= 0) throw new QuantaException("--ubatch must be positive, got " + ubatch);
             return ModelOptions.of(p).withBackend(backend).withContextLength(ctx).withThreads(threads)
-                    .withKvCacheType(kv).withMicroBatch(ubatch).withProgress(new ProgressBar(err));
+                    .withKvCacheType(kv).withMicroBatch(ubatch).withProgress(new ProgressBar(err))
+                    .withGpuLayers(gpuLayers == null ? GpuLayers.ALL : GpuLayers.parse(gpuLayers));
         }
 
         Model load(PrintStream err) {

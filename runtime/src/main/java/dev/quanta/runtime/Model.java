@@ -8,7 +8,10 @@ import dev.quanta.loader.gguf.GgufTensorInfo;
 import dev.quanta.runtime.arch.Architecture;
 import dev.quanta.runtime.arch.Architectures;
 import dev.quanta.runtime.exec.BackendChooser;
+import dev.quanta.runtime.exec.GpuLayers;
 import dev.quanta.runtime.exec.InferenceContext;
+import dev.quanta.runtime.exec.LayerSplit;
+import dev.quanta.runtime.exec.OffloadPlanner;
 import dev.quanta.runtime.model.ModelConfig;
 import dev.quanta.runtime.model.ModelWeights;
 import dev.quanta.runtime.model.WeightLoader;
@@ -24,11 +27,13 @@ import dev.quanta.runtime.grammar.GrammarVocabulary;
 import dev.quanta.runtime.sampling.GrammarConstraint;
 import dev.quanta.runtime.sampling.GrammarSpec;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.DoubleConsumer;
@@ -38,6 +43,9 @@ import java.util.function.DoubleConsumer;
  * template. Create {@link Session}s to generate. Thread-safe for creating sessions; each session is
  * used by one thread at a time. {@link #close()} closes the open sessions, frees device memory and
  * unmaps the file.
+ *
+ * <p>With a GPU backend, {@link ModelOptions#gpuLayers()} may keep only the first layers on the GPU
+ * and run the others on the CPU backend ({@link LayerSplit}).
  *
  * <pre>{@code
  * try (Model model = Quanta.load(ModelOptions.of(Path.of("model.gguf")));
@@ -52,9 +60,12 @@ public final class Model implements AutoCloseable {
     private final GgufFile file;
     private final Architecture arch;
     private final ModelConfig config;
-    private final ModelWeights weights;
-    private final WeightLoader loader;
+    private final LayerSplit split;
+    private final List<WeightLoader> loaders;
     private final BackendChooser.Choice backend;
+    private final Device cpuDevice;
+    private final int gpuLayers;
+    private final List<String> notices;
     private final Tokenizer tokenizer;
     private final ChatTemplate chat;
     private final ModelOptions options;
@@ -79,15 +90,18 @@ public final class Model implements AutoCloseable {
      */
     public static final List<String> TEXT_CONTROL_TOKENS = List.of("<|python_tag|>", "[TOOL_CALLS]", "<tool_call>", "</tool_call>");
 
-    private Model(GgufFile file, Architecture arch, ModelConfig config, ModelWeights weights, WeightLoader loader,
-                  BackendChooser.Choice backend, Tokenizer tokenizer, ChatTemplate chat, ModelOptions options,
-                  int nCtx, double loadMillis) {
+    private Model(GgufFile file, Architecture arch, ModelConfig config, LayerSplit split, List<WeightLoader> loaders,
+                  BackendChooser.Choice backend, Device cpuDevice, int gpuLayers, List<String> notices, Tokenizer tokenizer,
+                  ChatTemplate chat, ModelOptions options, int nCtx, double loadMillis) {
         this.file = file;
         this.arch = arch;
         this.config = config;
-        this.weights = weights;
-        this.loader = loader;
+        this.split = split;
+        this.loaders = List.copyOf(loaders);
         this.backend = backend;
+        this.cpuDevice = cpuDevice;
+        this.gpuLayers = gpuLayers;
+        this.notices = List.copyOf(notices);
         this.tokenizer = tokenizer;
         this.chat = chat;
         this.options = options;
@@ -102,8 +116,9 @@ public final class Model implements AutoCloseable {
         if (!Files.exists(path)) throw new QuantaException(path + ": no such file");
         if (Files.isDirectory(path)) throw new QuantaException(path + ": is a directory, not a GGUF file");
         GgufFile file = GgufFile.open(path);
-        WeightLoader loader = null;
+        List<WeightLoader> loaders = new ArrayList<>();
         BackendChooser.Choice choice = null;
+        Device cpu = null;
         try {
             if (!file.metadata().has("general.architecture"))
                 throw new QuantaException(path + ": missing metadata key 'general.architecture' (a vocabulary-only or non-model GGUF file?)");
@@ -119,20 +134,101 @@ public final class Model implements AutoCloseable {
 
             if (o.threads() > 0) System.setProperty("quanta.cpu.threads", Integer.toString(o.threads()));
             choice = BackendChooser.choose(o.backend());
+            Device main = choice.device();
             DoubleConsumer progress = o.progress();
-            loader = new WeightLoader(file, choice.device(), progress);
-            ModelWeights weights = arch.load(loader, config);
-            if (choice.device().kind() == DeviceKind.CPU) prefault(file, progress);
+            int nLayer = config.nLayer();
+            List<String> notices = new ArrayList<>(choice.warnings());
+            int nGpu = gpuLayers(o, choice, file, config, nCtx, notices);
+            LayerSplit split;
+            if (nGpu < 0 || nGpu == nLayer) {                 // one device: the chosen backend's
+                WeightLoader loader = new WeightLoader(file, main, progress);
+                loaders.add(loader);
+                split = LayerSplit.single(main, arch.load(loader, config), nLayer);
+            } else {                                         // the first nGpu layers on the GPU, the rest on the CPU backend
+                cpu = cpuDevice(o.gpuLayers());
+                WeightLoader onCpu = new WeightLoader(file, cpu, nGpu == 0 ? progress : null);
+                loaders.add(onCpu);
+                ModelWeights cpuWeights = arch.load(onCpu, config);
+                if (nGpu == 0) {
+                    split = LayerSplit.single(cpu, cpuWeights, nLayer);
+                } else {
+                    WeightLoader onGpu = new WeightLoader(file, main, progress, LayerSplit.offloadedTensors(nGpu, nLayer), onCpu);
+                    loaders.add(onGpu);
+                    ModelWeights gpuWeights = arch.load(onGpu, config);
+                    split = new LayerSplit(List.of(new LayerSplit.Segment(main, gpuWeights, 0, nGpu),
+                            new LayerSplit.Segment(cpu, cpuWeights, nGpu, nLayer)), nLayer);
+                }
+                String where = String.format(Locale.ROOT, "offload: %d/%d layers on %s%s, the other %d and the output layer on %s",
+                        nGpu, nLayer, main.name(), nGpu > 0 ? " (" + mib(loaders.getLast().deviceBytes()) + " MiB of weights)" : "",
+                        nLayer - nGpu, cpu.name());
+                notices.add(where);
+                LOG.log(System.Logger.Level.INFO, where);
+            }
+            if (split.segments().stream().anyMatch(sg -> sg.device().kind() == DeviceKind.CPU)) prefault(file, progress);
             if (progress != null) progress.accept(1.0);
             double ms = (System.nanoTime() - t0) / 1e6;
-            LOG.log(System.Logger.Level.DEBUG, "loaded {0}: {1} on {2} in {3} ms", path, archName, choice.device().name(), ms);
-            return new Model(file, arch, config, weights, loader, choice, tokenizer, chat, o, nCtx, ms);
+            LOG.log(System.Logger.Level.DEBUG, "loaded {0}: {1} on {2} in {3} ms", path, archName, main.name(), ms);
+            return new Model(file, arch, config, split, loaders, choice, cpu, nGpu, notices, tokenizer, chat, o, nCtx, ms);
         } catch (RuntimeException | Error e) {
-            if (loader != null) loader.close();
+            for (WeightLoader l : loaders) l.close();
+            if (cpu != null) cpu.close();
             if (choice != null) choice.device().close();
             file.close();
             throw e;
         }
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f", bytes / 1048576.0);
+    }
+
+    /** True for backends that compute on the host (no layer is "offloaded" to them). */
+    private static boolean hostBackend(String backend) {
+        return backend.equals("cpu") || backend.equals("reference");
+    }
+
+    /**
+     * Layers on the chosen GPU backend's device: -1 when the chosen backend is a host one (with a
+     * notice when --gpu-layers was given), else the count asked for, capped at the layer count, or
+     * for auto what {@link OffloadPlanner} fits in the device's free memory.
+     */
+    private static int gpuLayers(ModelOptions o, BackendChooser.Choice choice, GgufFile file, ModelConfig config, int nCtx,
+                                 List<String> notices) {
+        GpuLayers want = o.gpuLayers();
+        if (hostBackend(choice.backend())) {
+            if (!want.isAll()) {
+                String n = "--gpu-layers " + want + " is ignored: the " + choice.backend() + " backend runs every layer on the host";
+                notices.add(n);
+                LOG.log(System.Logger.Level.WARNING, n);
+            }
+            return -1;
+        }
+        if (!want.isAuto()) return want.resolve(config.nLayer());
+        OffloadPlanner.Sizes sizes = OffloadPlanner.estimate(file, config, o.kvCacheType(), nCtx, o.microBatch());
+        long free = choice.device().freeMemory();
+        int n = OffloadPlanner.autoLayers(sizes, free);
+        String msg = String.format(Locale.ROOT,
+                "--gpu-layers auto: %d of %d layers fit in %s MiB free on %s (%s MiB needed for all, %s MiB reserved for compute)",
+                n, config.nLayer(), mib(free), choice.device().name(), mib(sizes.needed(config.nLayer())), mib(sizes.reserve()));
+        notices.add(msg);
+        LOG.log(System.Logger.Level.INFO, msg);
+        return n;
+    }
+
+    /** The CPU backend's device, for the layers a partial offload keeps on the host. */
+    private static Device cpuDevice(GpuLayers want) {
+        BackendChooser.Choice c;
+        try {
+            c = BackendChooser.choose("cpu");
+        } catch (QuantaException e) {
+            throw new QuantaException("--gpu-layers " + want + " needs the cpu backend for the other layers: " + e.getMessage(), e);
+        }
+        if (!c.backend().equals("cpu")) {
+            c.device().close();
+            throw new QuantaException("--gpu-layers " + want + " needs the cpu backend for the other layers, but it did not start: "
+                    + String.join("; ", c.warnings()));
+        }
+        return c.device();
     }
 
     private static Tokenizer tokenizer(GgufFile file) {
@@ -195,7 +291,7 @@ public final class Model implements AutoCloseable {
     }
 
     private InferenceContext newContextUnregistered(int contextLength, GgmlType kvType) {
-        return new InferenceContext(arch, config, weights, backend.device(), contextLength, kvType, options.microBatch());
+        return new InferenceContext(arch, config, split, contextLength, kvType, options.microBatch());
     }
 
     synchronized void closed(AutoCloseable c) {
@@ -208,7 +304,17 @@ public final class Model implements AutoCloseable {
 
     public ModelConfig config() { return config; }
     public Architecture architecture() { return arch; }
-    public ModelWeights weights() { return weights; }
+    /** The weights as the first layers' device holds them (with a split, {@link #split()} has each device's). */
+    public ModelWeights weights() { return split.first().weights(); }
+    /** Which device computes which layers. */
+    public LayerSplit split() { return split; }
+    /**
+     * Layers on the GPU backend's device: all of them unless {@code --gpu-layers} asked for fewer
+     * (the rest run on the CPU backend); 0 when the chosen backend is a host one (cpu, reference).
+     */
+    public int gpuLayers() { return gpuLayers < 0 ? 0 : gpuLayers; }
+    /** What loading decided that a user should know (backend fallbacks, --gpu-layers ignored or split), also logged. */
+    public List<String> notices() { return notices; }
     public GgufFile file() { return file; }
     public Path path() { return file.path(); }
     public Device device() { return backend.device(); }
@@ -324,8 +430,12 @@ public final class Model implements AutoCloseable {
     public String describe() {
         long params = 0;
         for (GgufTensorInfo t : file.tensors()) params += t.nelements();
-        return String.format(java.util.Locale.ROOT, "%s (%s), %.2fM params, %s on %s", config.summary(), arch.models(),
-                params / 1e6, backendName(), backend.device().name());
+        String where = gpuLayers < 0 || gpuLayers == config.nLayer() ? "" : gpuLayers == 0
+                ? " (--gpu-layers 0: every layer on " + cpuDevice.name() + ")"
+                : String.format(Locale.ROOT, " (%d/%d layers; the other %d and the output layer on %s)",
+                        gpuLayers, config.nLayer(), config.nLayer() - gpuLayers, cpuDevice.name());
+        return String.format(Locale.ROOT, "%s (%s), %.2fM params, %s on %s%s", config.summary(), arch.models(),
+                params / 1e6, backendName(), backend.device().name(), where);
     }
 
     @Override
@@ -340,7 +450,8 @@ public final class Model implements AutoCloseable {
             }
         }
         open.clear();
-        loader.close();
+        for (WeightLoader l : loaders) l.close();
+        if (cpuDevice != null) cpuDevice.close();
         backend.device().close();
         file.close();
     }

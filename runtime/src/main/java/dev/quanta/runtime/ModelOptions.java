@@ -1,6 +1,7 @@
 package dev.quanta.runtime;
 
 import dev.quanta.kernels.GgmlType;
+import dev.quanta.runtime.exec.GpuLayers;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.DoubleConsumer;
@@ -20,28 +21,38 @@ import java.util.function.DoubleConsumer;
  * @param microBatch    tokens per forward graph during prompt processing (default 256)
  * @param threads       CPU threads (0 = the backend's choice); passed to backends as {@code quanta.threads}
  * @param progress      receives load progress in [0, 1], may be null
+ * @param gpuLayers     with a GPU backend, how many layers run on it (the rest on the CPU backend):
+ *                      all (default), a count, or auto (as many as its free memory holds); ignored
+ *                      with a notice when the CPU backend is chosen
  */
 public record ModelOptions(Path path, String backend, int contextLength, GgmlType kvCacheType, int microBatch,
-                           int threads, DoubleConsumer progress) {
+                           int threads, DoubleConsumer progress, GpuLayers gpuLayers) {
     public static final int DEFAULT_MAX_CONTEXT = 4096;
 
     public ModelOptions {
         Objects.requireNonNull(path, "path");
         if (backend == null || backend.isBlank()) backend = "auto";
         if (kvCacheType == null) kvCacheType = GgmlType.F16;
+        if (gpuLayers == null) gpuLayers = GpuLayers.ALL;
         if (contextLength < 0) throw new IllegalArgumentException("context length must be >= 0, got " + contextLength);
         if (microBatch <= 0) throw new IllegalArgumentException("micro-batch must be positive, got " + microBatch);
         if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
     }
 
-    public static ModelOptions of(Path path) {
-        return new ModelOptions(path, "auto", 0, GgmlType.F16, 256, 0, null);
+    public ModelOptions(Path path, String backend, int contextLength, GgmlType kvCacheType, int microBatch,
+                        int threads, DoubleConsumer progress) {
+        this(path, backend, contextLength, kvCacheType, microBatch, threads, progress, GpuLayers.ALL);
     }
 
-    public ModelOptions withBackend(String b) { return new ModelOptions(path, b, contextLength, kvCacheType, microBatch, threads, progress); }
-    public ModelOptions withContextLength(int n) { return new ModelOptions(path, backend, n, kvCacheType, microBatch, threads, progress); }
-    public ModelOptions withKvCacheType(GgmlType t) { return new ModelOptions(path, backend, contextLength, t, microBatch, threads, progress); }
-    public ModelOptions withMicroBatch(int n) { return new ModelOptions(path, backend, contextLength, kvCacheType, n, threads, progress); }
-    public ModelOptions withThreads(int n) { return new ModelOptions(path, backend, contextLength, kvCacheType, microBatch, n, progress); }
-    public ModelOptions withProgress(DoubleConsumer p) { return new ModelOptions(path, backend, contextLength, kvCacheType, microBatch, threads, p); }
+    public static ModelOptions of(Path path) {
+        return new ModelOptions(path, "auto", 0, GgmlType.F16, 256, 0, null, GpuLayers.ALL);
+    }
+
+    public ModelOptions withBackend(String b) { return new ModelOptions(path, b, contextLength, kvCacheType, microBatch, threads, progress, gpuLayers); }
+    public ModelOptions withContextLength(int n) { return new ModelOptions(path, backend, n, kvCacheType, microBatch, threads, progress, gpuLayers); }
+    public ModelOptions withKvCacheType(GgmlType t) { return new ModelOptions(path, backend, contextLength, t, microBatch, threads, progress, gpuLayers); }
+    public ModelOptions withMicroBatch(int n) { return new ModelOptions(path, backend, contextLength, kvCacheType, n, threads, progress, gpuLayers); }
+    public ModelOptions withThreads(int n) { return new ModelOptions(path, backend, contextLength, kvCacheType, microBatch, n, progress, gpuLayers); }
+    public ModelOptions withProgress(DoubleConsumer p) { return new ModelOptions(path, backend, contextLength, kvCacheType, microBatch, threads, p, gpuLayers); }
+    public ModelOptions withGpuLayers(GpuLayers g) { return new ModelOptions(path, backend, contextLength, kvCacheType, microBatch, threads, progress, g); }
 }

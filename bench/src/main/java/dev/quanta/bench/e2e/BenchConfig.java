@@ -1,6 +1,7 @@
 package dev.quanta.bench.e2e;
 
 import dev.quanta.kernels.GgmlType;
+import dev.quanta.runtime.exec.GpuLayers;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -19,9 +20,16 @@ import java.util.List;
  * @param kvType     KV cache type
  * @param seed       seed of the random token ids
  * @param buildLabel reported as build_commit
+ * @param gpuLayers  layers on a GPU backend's device, the rest on the CPU (llama-bench's -ngl; default all)
  */
 public record BenchConfig(List<Path> models, List<Integer> nPrompt, List<Integer> nGen, int reps, int threads,
-                          List<String> backends, int nBatch, int nUbatch, GgmlType kvType, long seed, String buildLabel) {
+                          List<String> backends, int nBatch, int nUbatch, GgmlType kvType, long seed, String buildLabel,
+                          GpuLayers gpuLayers) {
+    public BenchConfig(List<Path> models, List<Integer> nPrompt, List<Integer> nGen, int reps, int threads,
+                       List<String> backends, int nBatch, int nUbatch, GgmlType kvType, long seed, String buildLabel) {
+        this(models, nPrompt, nGen, reps, threads, backends, nBatch, nUbatch, kvType, seed, buildLabel, GpuLayers.ALL);
+    }
+
     public BenchConfig {
         models = List.copyOf(models);
         nPrompt = List.copyOf(nPrompt);
@@ -38,6 +46,7 @@ public record BenchConfig(List<Path> models, List<Integer> nPrompt, List<Integer
             throw new IllegalArgumentException("nothing to measure: every -p and -n value is 0");
         if (kvType == null) kvType = GgmlType.F16;
         if (buildLabel == null) buildLabel = "unknown";
+        if (gpuLayers == null) gpuLayers = GpuLayers.ALL;
     }
 
     /** Cells the context needs: the longest test. */

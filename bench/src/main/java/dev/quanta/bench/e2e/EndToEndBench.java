@@ -84,7 +84,7 @@ public final class EndToEndBench {
         }
         int nCtx = cfg.contextLength();
         ModelOptions opts = ModelOptions.of(path).withBackend(backend).withMicroBatch(cfg.nUbatch())
-                .withThreads(cfg.threads()).withKvCacheType(cfg.kvType()).withContextLength(nCtx);
+                .withThreads(cfg.threads()).withKvCacheType(cfg.kvType()).withContextLength(nCtx).withGpuLayers(cfg.gpuLayers());
         listener.status("loading " + path + " (backend " + backend + ")");
         try (Model model = Quanta.load(opts)) {
             ModelInfo info = ModelInfo.of(model.file());

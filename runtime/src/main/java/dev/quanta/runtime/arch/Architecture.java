@@ -33,4 +33,15 @@ public interface Architecture {
      * F32 [nVocab, nOut] (marked as output).
      */
     Tensor forward(Graph g, ModelConfig config, ModelWeights weights, KvCache kv, ForwardInputs in);
+
+    /**
+     * Layers [from, to) of the forward pass, for a model split across devices (see
+     * {@link Decoder#forwardLayers}): from the embeddings or the previous part's {@code hidden}
+     * state, to the logits or the hidden state handed to the next part. The default is the shared
+     * {@link Decoder}'s; a family with a forward pass of its own must override it as well.
+     */
+    default Tensor forwardLayers(Graph g, ModelConfig config, ModelWeights weights, KvCache kv, ForwardInputs in,
+                                 int from, int to, Tensor hidden) {
+        return Decoder.forwardLayers(g, config, weights, kv, in, from, to, hidden);
+    }
 }

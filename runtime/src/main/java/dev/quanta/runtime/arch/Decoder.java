@@ -34,15 +34,29 @@ public final class Decoder {
 
     /** The forward pass of one micro-batch; returns logits F32 [nVocab, nOut]. */
     public static Tensor forward(Graph g, ModelConfig c, ModelWeights w, KvCache kv, ForwardInputs in) {
+        return forwardLayers(g, c, w, kv, in, 0, c.nLayer(), null);
+    }
+
+    /**
+     * Part of the forward pass, for a model split across devices: layers [from, to), starting from
+     * the token embeddings when {@code from == 0}, else from {@code hidden} (the previous part's
+     * output: F32 [nEmbd, nTok], or [nEmbd, nOut] after the last layer); ending with the logits
+     * F32 [nVocab, nOut] when {@code to == nLayer}, else returning the hidden state (marked output).
+     */
+    public static Tensor forwardLayers(Graph g, ModelConfig c, ModelWeights w, KvCache kv, ForwardInputs in,
+                                       int from, int to, Tensor hidden) {
         final int nTok = in.nTok(), nKv = in.nKv(), hdK = c.headDimK();
         final ModelConfig.Features f = c.features();
         final OpParams.Attention attn = c.attention();
         final Tensor ropeFactors = w.ropeFactors(kv.size(), c.nCtxOrig());
         final int last = c.nLayer() - 1;
 
-        Tensor x = g.getRows(w.tokEmbd(), in.tokens());                              // [nEmbd, nTok]
-        if (f.embdScale() != 1f) x = g.scale(x, f.embdScale());                       // gemma: * sqrt(nEmbd)
-        for (int l = 0; l <= last; l++) {
+        Tensor x = hidden;
+        if (from == 0) {
+            x = g.getRows(w.tokEmbd(), in.tokens());                                  // [nEmbd, nTok]
+            if (f.embdScale() != 1f) x = g.scale(x, f.embdScale());                   // gemma: * sqrt(nEmbd)
+        }
+        for (int l = from; l < to; l++) {
             LayerWeights L = w.layer(l);
             OpParams.Rope rope = c.rope(l);
             Tensor h = g.rmsNorm(x, L.attnNorm(), c.normEps());                       // [nEmbd, nTok]
@@ -68,6 +82,7 @@ public final class Decoder {
             if (L.ffnPostNorm() != null) ffn = g.rmsNorm(ffn, L.ffnPostNorm(), c.normEps());
             x = g.add(x, ffn);                                                        // [nEmbd, n] residual
         }
+        if (to <= last) return x.markOutput();                                        // the next part goes on
         x = g.rmsNorm(x, w.outputNorm(), c.normEps());                                // [nEmbd, nOut]
         Tensor logits = g.mulMat(w.output(), x);                                      // [nVocab, nOut]
         if (f.finalSoftcap() != 0f) logits = g.softcap(logits, f.finalSoftcap());     // gemma2: cap * tanh(l / cap)

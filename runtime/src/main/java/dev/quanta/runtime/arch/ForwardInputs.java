@@ -39,6 +39,24 @@ public record ForwardInputs(Tensor tokens, Tensor pos, Tensor cells, Tensor mask
         return new ForwardInputs(t, p, c, m, ms, o, nTok, nKv, outIds.length);
     }
 
+    /**
+     * Declares in {@code g} only the inputs one part of a split forward pass reads: the token ids
+     * when {@code withTokens} (the part that embeds), the output rows when {@code withOutIds} (the
+     * part with the last layer), the masks its layers use (a null mask is not declared); positions and
+     * cells always. The fields not declared are null.
+     */
+    public static ForwardInputs forPart(Graph g, int[] tokens, int[] pos, int[] cells, float[] mask, float[] maskSwa,
+                                        int[] outIds, int nKv, boolean withTokens, boolean withOutIds) {
+        int nTok = tokens.length;
+        Tensor t = withTokens ? g.input("tokens", GgmlType.I32, nTok).setInts(tokens) : null;
+        Tensor p = g.input("pos", GgmlType.I32, nTok).setInts(pos);
+        Tensor c = g.input("kv_cells", GgmlType.I32, nTok).setInts(cells);
+        Tensor m = mask == null ? null : g.input("kq_mask", GgmlType.F32, nKv, nTok).setFloats(mask);
+        Tensor ms = maskSwa == null ? null : g.input("kq_mask_swa", GgmlType.F32, nKv, nTok).setFloats(maskSwa);
+        Tensor o = withOutIds ? g.input("out_ids", GgmlType.I32, outIds.length).setInts(outIds) : null;
+        return new ForwardInputs(t, p, c, m, ms, o, nTok, nKv, outIds.length);
+    }
+
     /** The mask a layer uses: the sliding-window one when {@code swa}. */
     public Tensor mask(boolean swa) {
         if (swa && maskSwa == null) throw new IllegalStateException("a sliding-window layer needs the kq_mask_swa input");

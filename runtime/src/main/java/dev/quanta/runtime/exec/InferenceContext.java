@@ -18,7 +18,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Evaluation state for one model: a KV cache of {@code nCtx} cells on the device and a stream
- * (llama.cpp's {@code llama_context}). {@link #decode} runs a {@link Batch} of any size in
+ * (llama.cpp's {@code llama_context}). A model split across devices ({@link LayerSplit}) gets a
+ * stream per device, each layer's cache on its device, and one graph per device for each
+ * micro-batch, the hidden state [nEmbd, nTok] copied from one to the next. {@link #decode} runs a {@link Batch} of any size in
  * micro-batches of at most {@code nUbatch} tokens: for each it places the tokens in KV cells,
  * builds the KQ mask on the host, builds the architecture's forward graph and runs it.
  * Several sequences can share one context and one batch. Not thread-safe: one decode at a time.
@@ -26,31 +28,39 @@ import java.lang.foreign.MemorySegment;
 public final class InferenceContext implements AutoCloseable {
     private final Architecture arch;
     private final ModelConfig config;
-    private final ModelWeights weights;
-    private final Device device;
-    private final Stream stream;
+    private final LayerSplit split;
+    private final Stream[] streams;
     private final KvCache kv;
     private final int nUbatch;
     private boolean closed;
 
     public InferenceContext(Architecture arch, ModelConfig config, ModelWeights weights, Device device,
                             int nCtx, GgmlType kvType, int nUbatch) {
+        this(arch, config, LayerSplit.single(device, weights, config.nLayer()), nCtx, kvType, nUbatch);
+    }
+
+    /**
+     * A context for a model split across devices: each layer's KV cache on its layer's device, one
+     * stream per segment.
+     */
+    public InferenceContext(Architecture arch, ModelConfig config, LayerSplit split, int nCtx, GgmlType kvType, int nUbatch) {
         if (nCtx <= 0) throw new QuantaException("context size must be positive, got " + nCtx);
         if (nUbatch <= 0) throw new QuantaException("micro-batch size must be positive, got " + nUbatch);
+        if (split.nLayer() != config.nLayer())
+            throw new IllegalArgumentException("split of " + split.nLayer() + " layers for a model of " + config.nLayer());
         this.arch = arch;
         this.config = config;
-        this.weights = weights;
-        this.device = device;
+        this.split = split;
         this.nUbatch = nUbatch;
-        this.kv = new KvCache(device, kvType, config.nLayer(), nCtx, config.kvRowK(), config.kvRowV());
-        Stream s;
+        this.kv = new KvCache(split::deviceOfLayer, kvType, config.nLayer(), nCtx, config.kvRowK(), config.kvRowV());
+        this.streams = new Stream[split.segments().size()];
         try {
-            s = device.openStream();
+            for (int i = 0; i < streams.length; i++) streams[i] = split.segments().get(i).device().openStream();
         } catch (RuntimeException e) {
+            closeStreams();
             kv.close();
             throw e;
         }
-        this.stream = s;
     }
 
     public ModelConfig config() { return config; }
@@ -59,7 +69,10 @@ public final class InferenceContext implements AutoCloseable {
     /** Number of KV cells (the context size). */
     public int nCtx() { return kv.size(); }
     public int nUbatch() { return nUbatch; }
-    public Device device() { return device; }
+    /** The device of the first layers (the only one unless the model is split). */
+    public Device device() { return split.first().device(); }
+    /** Which device computes which layers. */
+    public LayerSplit split() { return split; }
 
     /**
      * Evaluates {@code batch}: writes every token's K/V into the cache and returns the logits of the
@@ -123,38 +136,72 @@ public final class InferenceContext implements AutoCloseable {
             int[] outIds = new int[Math.max(1, wanted)];
             if (wanted == 0) outIds[0] = n - 1;
             for (int i = 0, r = 0; i < n; i++) if (ub.wantsLogits(i)) outIds[r++] = i;
-            Graph g = new Graph();
             // sliding-window layers (phi3, gemma2/3, Mistral) read a second mask with old cells cut off
             int window = config.features().slidingWindow();
+            float[] mask = cells.mask(ub, nKv, 0);
             float[] maskSwa = config.hasSwa() ? cells.mask(ub, nKv, window) : null;
-            ForwardInputs in = ForwardInputs.create(g, tokens, pos, placed, cells.mask(ub, nKv, 0), maskSwa, outIds, nKv);
-            Tensor logits = arch.forward(g, config, weights, kv, in);
-            Tensor hiddenNode = withHidden && wanted > 0 ? finalHidden(logits) : null;
-            if (hiddenNode != null) hiddenNode.markOutput();
-            stream.compute(g);
-            if (wanted == 0) {
-                stream.synchronize();
-                return new float[][] {new float[0], new float[0]};
+            if (!split.isSplit()) {
+                Graph g = new Graph();
+                ForwardInputs in = ForwardInputs.create(g, tokens, pos, placed, mask, maskSwa, outIds, nKv);
+                ModelWeights w = split.first().weights();
+                Tensor logits = arch.forward(g, config, w, kv, in);
+                return finish(streams[0], g, w, logits, wanted, withHidden);
             }
-            float[] res = new float[wanted * config.nVocab()];
-            stream.read(logits, MemorySegment.ofArray(res));
-            float[] hid = null;
-            if (hiddenNode != null) {
-                hid = new float[wanted * config.nEmbd()];
-                stream.read(hiddenNode, MemorySegment.ofArray(hid));
+            // one graph per device; the hidden state [nEmbd, nTok] read back from each is the next one's input
+            float[] carry = null;
+            for (int s = 0; s < streams.length; s++) {
+                LayerSplit.Segment seg = split.segments().get(s);
+                boolean lastPart = seg.to() == config.nLayer();
+                boolean usesMask = false, usesSwa = false;
+                for (int l = seg.from(); l < seg.to(); l++) {
+                    if (config.isSwa(l)) usesSwa = true;
+                    else usesMask = true;
+                }
+                Graph g = new Graph();
+                ForwardInputs in = ForwardInputs.forPart(g, tokens, pos, placed, usesMask ? mask : null, usesSwa ? maskSwa : null,
+                        outIds, nKv, seg.embeds(), lastPart);
+                Tensor hiddenIn = null;
+                if (!seg.embeds()) {
+                    int rows = carry.length / config.nEmbd();
+                    hiddenIn = g.input("hidden_in", GgmlType.F32, config.nEmbd(), rows).setFloats(carry);
+                }
+                Tensor out = arch.forwardLayers(g, config, seg.weights(), kv, in, seg.from(), seg.to(), hiddenIn);
+                if (lastPart) return finish(streams[s], g, seg.weights(), out, wanted, withHidden);
+                streams[s].compute(g);
+                carry = new float[Math.toIntExact(out.nelements())];
+                streams[s].read(out, MemorySegment.ofArray(carry));
             }
-            return new float[][] {res, hid};
+            throw new IllegalStateException("the last segment does not end with the output layer");
         } catch (RuntimeException e) {
             cells.release(placed);
             throw e;
         }
     }
 
+    /** Runs the graph that ends with {@code logits} and reads its wanted rows (and the final hidden rows). */
+    private float[][] finish(Stream stream, Graph g, ModelWeights w, Tensor logits, int wanted, boolean withHidden) {
+        Tensor hiddenNode = withHidden && wanted > 0 ? finalHidden(w, logits) : null;
+        if (hiddenNode != null) hiddenNode.markOutput();
+        stream.compute(g);
+        if (wanted == 0) {
+            stream.synchronize();
+            return new float[][] {new float[0], new float[0]};
+        }
+        float[] res = new float[wanted * config.nVocab()];
+        stream.read(logits, MemorySegment.ofArray(res));
+        float[] hid = null;
+        if (hiddenNode != null) {
+            hid = new float[wanted * config.nEmbd()];
+            stream.read(hiddenNode, MemorySegment.ofArray(hid));
+        }
+        return new float[][] {res, hid};
+    }
+
     /**
      * The input of the output projection (the MUL_MAT by {@code output.weight}) found by walking back
      * from the logits node: F32 [nEmbd, nOut].
      */
-    private Tensor finalHidden(Tensor logits) {
+    private Tensor finalHidden(ModelWeights weights, Tensor logits) {
         for (Tensor t = logits; t != null; t = t.src(0)) {
             if (t.op() == Op.MUL_MAT && t.src(0) == weights.output()) {
                 Tensor h = t.src(1);
@@ -175,9 +222,22 @@ public final class InferenceContext implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            stream.close();
+            closeStreams();
         } finally {
             kv.close();
         }
+    }
+
+    private void closeStreams() {
+        RuntimeException first = null;
+        for (Stream st : streams) {
+            if (st == null) continue;
+            try {
+                st.close();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null) throw first;
     }
 }

@@ -9,12 +9,14 @@ import dev.quanta.runtime.QuantaException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * The K and V cache of every layer, on the device: per layer one K tensor [kRow, nCells] and one
  * V tensor [vRow, nCells] (a row per cell, kRow = headDimK * nHeadKv), in F16 (default), F32 or Q8_0.
  * The graph writes a batch's rows with SET_ROWS at the cells {@link KvCells} chose, then attention
- * reads the first {@code nKv} rows.
+ * reads the first {@code nKv} rows. Each layer's K and V live on that layer's device (with a
+ * model split across devices, on the device that computes the layer).
  */
 public final class KvCache implements AutoCloseable {
     /** Cache types the ATTENTION and SET_ROWS ops accept. */
@@ -28,6 +30,11 @@ public final class KvCache implements AutoCloseable {
     private final List<DeviceBuffer> buffers = new ArrayList<>();
 
     public KvCache(Device device, GgmlType type, int nLayer, int nCells, int kRow, int vRow) {
+        this(l -> device, type, nLayer, nCells, kRow, vRow);
+    }
+
+    /** A cache whose layer {@code l} is allocated on {@code deviceOfLayer.apply(l)}. */
+    public KvCache(IntFunction<Device> deviceOfLayer, GgmlType type, int nLayer, int nCells, int kRow, int vRow) {
         if (!TYPES.contains(type))
             throw new QuantaException("KV cache type " + type.ggmlName() + " is not supported (use f16, f32 or q8_0)");
         if (type.isQuantized() && (kRow % type.blockSize != 0 || vRow % type.blockSize != 0))
@@ -40,6 +47,7 @@ public final class KvCache implements AutoCloseable {
         this.v = new Tensor[nLayer];
         try {
             for (int l = 0; l < nLayer; l++) {
+                Device device = deviceOfLayer.apply(l);
                 DeviceBuffer kb = device.allocate(type.rowBytes(kRow) * nCells, "KV cache K layer " + l);
                 buffers.add(kb);
                 DeviceBuffer vb = device.allocate(type.rowBytes(vRow) * nCells, "KV cache V layer " + l);
