@@ -71,7 +71,8 @@ final class MatMul {
         this.xNb = xNb;
         this.y = y;
         this.yOff = yOff;
-        if (kernel.quantizedActivations()) act.ensureQ8(k, m);
+        if (kernel.superBlockActivations()) act.ensureQ8K(k, m);
+        else if (kernel.quantizedActivations()) act.ensureQ8(k, m);
         else act.ensureF32(k, m);
         if ((long) k * m >= 1 << 14) pool.run(prepare, Math.min(m, pool.threads()));
         else prepare(0, 1, 0);
@@ -88,10 +89,11 @@ final class MatMul {
 
     private void prepare(int part, int parts, int tid) {
         int j0 = CpuThreadPool.start(m, part, parts), j1 = CpuThreadPool.start(m, part + 1, parts);
-        boolean q = kernel.quantizedActivations();
+        boolean q = kernel.quantizedActivations(), sb = kernel.superBlockActivations();
         for (int j = j0; j < j1; j++) {
             long off = xOff + rowOffset(j, xNe, xNb);
-            if (q) act.quantizeRowQ8(x, off, j);
+            if (sb) act.quantizeRowQ8K(x, off, j);
+            else if (q) act.quantizeRowQ8(x, off, j);
             else act.copyRowF32(x, off, j);
         }
     }
