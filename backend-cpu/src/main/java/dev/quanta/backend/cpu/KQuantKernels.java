@@ -1,5 +1,6 @@
 package dev.quanta.backend.cpu;
 
+import static dev.quanta.backend.cpu.Simd.BC;
 import static dev.quanta.backend.cpu.Simd.C;
 import static dev.quanta.backend.cpu.Simd.F;
 import static dev.quanta.backend.cpu.Simd.I;
@@ -7,7 +8,7 @@ import static dev.quanta.backend.cpu.Simd.PARTS;
 import static dev.quanta.backend.cpu.Simd.SC;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -23,16 +24,6 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class KQuantKernels {
     private KQuantKernels() {}
-
-    /** acc + (p widened to int32)·s. */
-    static IntVector madd(IntVector acc, ShortVector p, int s) {
-        for (int part = 0; part < PARTS; part++) acc = acc.add(((IntVector) p.convertShape(VectorOperators.S2I, I, part)).mul(s));
-        return acc;
-    }
-
-    static ShortVector act(short[] qa, int o) {
-        return ShortVector.fromArray(SC, qa, o);
-    }
 
     /** get_scale_min_k4: the 6-bit scale (min = false) or min (min = true) of sub-block j; scales at w[s..s+12). */
     static int scaleMinK4(MemorySegment w, long s, int j, boolean min) {
@@ -52,36 +43,44 @@ final class KQuantKernels {
         @Override
         boolean superBlockActivations() { return true; }
 
+        /**
+         * Σ over the 8 sub-blocks of sc·Σ q·a for the super-block at w[off] and activations
+         * qa[x..x+256). Kept a method of scalars in and out: C2 inlines it whole, or calls it
+         * without boxing vectors (a 256-element body inlined into a bigger loop hit C2's node
+         * cutoff and left vector helpers out of line, 4x slower).
+         */
+        static int block(MemorySegment w, long off, short[] qa, int x) {
+            IntVector isum = IntVector.zero(I);
+            for (int c = 0; c < 4; c++) {
+                long q = off + 16 + 32 * c;
+                int xc = x + 64 * c;
+                ShortVector lo = ShortVector.zero(SC), hi = lo;
+                for (int e = 0; e < 32; e += C) {
+                    ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BC, w, q + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
+                    lo = lo.add(s.and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, xc + e)));
+                    hi = hi.add(s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SC, qa, xc + 32 + e)));
+                }
+                int s1 = scaleMinK4(w, off + 4, 2 * c, false), s2 = scaleMinK4(w, off + 4, 2 * c + 1, false);
+                for (int part = 0; part < PARTS; part++) {
+                    isum = isum.add(((IntVector) lo.convertShape(VectorOperators.S2I, I, part)).mul(s1))
+                            .add(((IntVector) hi.convertShape(VectorOperators.S2I, I, part)).mul(s2));
+                }
+            }
+            return isum.reduceLanes(VectorOperators.ADD);
+        }
+
         float dot1(MemorySegment w, long off, Activations a, int j) {
-            short[] qa = a.qa;
             float[] dk = a.dk;
             int[] bs = a.bs;
             int ao = j * a.k, nb = a.k >> 8;
-            FloatVector acc = FloatVector.zero(F);
-            float minAcc = 0;
+            float acc = 0;
             for (int b = 0; b < nb; b++, off += BLOCK, ao += 256) {
                 float dx = dk[ao >> 8];
-                float d = h2f(w, off) * dx, dmin = h2f(w, off + 2) * dx;
-                IntVector isum = IntVector.zero(I);
                 int mins = 0;
-                for (int c = 0; c < 4; c++) {
-                    long q = off + 16 + 32 * c;
-                    int x = ao + 64 * c;
-                    ShortVector lo = ShortVector.zero(SC), hi = lo;
-                    for (int e = 0; e < 32; e += C) {
-                        ShortVector s = widenUnsigned(w, q + e);
-                        lo = lo.add(s.and((short) 0x0f).mul(act(qa, x + e)));
-                        hi = hi.add(s.lanewise(VectorOperators.LSHR, 4).mul(act(qa, x + 32 + e)));
-                    }
-                    isum = madd(madd(isum, lo, scaleMinK4(w, off + 4, 2 * c, false)), hi, scaleMinK4(w, off + 4, 2 * c + 1, false));
-                    int g = (x >> 4);
-                    mins += scaleMinK4(w, off + 4, 2 * c, true) * (bs[g] + bs[g + 1])
-                            + scaleMinK4(w, off + 4, 2 * c + 1, true) * (bs[g + 2] + bs[g + 3]);
-                }
-                acc = fmaBlock(isum, d, acc);
-                minAcc += dmin * mins;
+                for (int sb = 0, g = ao >> 4; sb < 8; sb++, g += 2) mins += scaleMinK4(w, off + 4, sb, true) * (bs[g] + bs[g + 1]);
+                acc += h2f(w, off) * dx * block(w, off, a.qa, ao) - h2f(w, off + 2) * dx * mins;
             }
-            return acc.reduceLanes(VectorOperators.ADD) - minAcc;
+            return acc;
         }
     }
 
@@ -95,44 +94,53 @@ final class KQuantKernels {
         @Override
         boolean superBlockActivations() { return true; }
 
+        /** Σ sc·Σ q·a (q unsigned 0..63) over one half (128 elements) of the super-block at w[off]; activations qa[x..x+128). */
+        static int half(MemorySegment w, long off, int h, short[] qa, int x) {
+            long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = off + 192 + 8 * h;
+            IntVector isum = IntVector.zero(I);
+            for (int is = 0; is < 2; is++) {
+                int l0 = 16 * is;
+                ShortVector p1 = ShortVector.zero(SC), p2 = p1, p3 = p1, p4 = p1;
+                for (int e = l0; e < l0 + 16; e += C) {
+                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(BC, w, ql + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
+                    ShortVector l2 = (ShortVector) ByteVector.fromMemorySegment(BC, w, ql + 32 + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
+                    ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(BC, w, qh + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
+                    ShortVector q1 = l1.and((short) 0x0f).or(hb.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector q2 = l2.and((short) 0x0f).or(hb.and((short) 12).lanewise(VectorOperators.LSHL, 2));
+                    ShortVector q3 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 48));
+                    ShortVector q4 = l2.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 192).lanewise(VectorOperators.LSHR, 2));
+                    p1 = p1.add(q1.mul(ShortVector.fromArray(SC, qa, x + e)));
+                    p2 = p2.add(q2.mul(ShortVector.fromArray(SC, qa, x + 32 + e)));
+                    p3 = p3.add(q3.mul(ShortVector.fromArray(SC, qa, x + 64 + e)));
+                    p4 = p4.add(q4.mul(ShortVector.fromArray(SC, qa, x + 96 + e)));
+                }
+                int s1 = w.get(I8, sc + is), s2 = w.get(I8, sc + is + 2), s3 = w.get(I8, sc + is + 4), s4 = w.get(I8, sc + is + 6);
+                for (int part = 0; part < PARTS; part++) {
+                    isum = isum.add(((IntVector) p1.convertShape(VectorOperators.S2I, I, part)).mul(s1))
+                            .add(((IntVector) p2.convertShape(VectorOperators.S2I, I, part)).mul(s2))
+                            .add(((IntVector) p3.convertShape(VectorOperators.S2I, I, part)).mul(s3))
+                            .add(((IntVector) p4.convertShape(VectorOperators.S2I, I, part)).mul(s4));
+                }
+            }
+            return isum.reduceLanes(VectorOperators.ADD);
+        }
+
         float dot1(MemorySegment w, long off, Activations a, int j) {
-            short[] qa = a.qa;
             float[] dk = a.dk;
             int[] bs = a.bs;
             int ao = j * a.k, nb = a.k >> 8;
-            FloatVector acc = FloatVector.zero(F);
-            float corr = 0;
+            float acc = 0;
             for (int b = 0; b < nb; b++, off += BLOCK, ao += 256) {
-                float d = h2f(w, off + 208) * dk[ao >> 8];
-                IntVector isum = IntVector.zero(I);
                 int offs = 0;
-                for (int h = 0; h < 2; h++) {
-                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = off + 192 + 8 * h;
-                    int x = ao + 128 * h;
-                    for (int is = 0; is < 2; is++) {
-                        int l0 = 16 * is;
-                        ShortVector p1 = ShortVector.zero(SC), p2 = p1, p3 = p1, p4 = p1;
-                        for (int e = l0; e < l0 + 16; e += C) {
-                            ShortVector l1 = widenUnsigned(w, ql + e), l2 = widenUnsigned(w, ql + 32 + e), hb = widenUnsigned(w, qh + e);
-                            ShortVector q1 = l1.and((short) 0x0f).or(hb.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                            ShortVector q2 = l2.and((short) 0x0f).or(hb.and((short) 12).lanewise(VectorOperators.LSHL, 2));
-                            ShortVector q3 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 48));
-                            ShortVector q4 = l2.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 192).lanewise(VectorOperators.LSHR, 2));
-                            p1 = p1.add(q1.mul(act(qa, x + e)));
-                            p2 = p2.add(q2.mul(act(qa, x + 32 + e)));
-                            p3 = p3.add(q3.mul(act(qa, x + 64 + e)));
-                            p4 = p4.add(q4.mul(act(qa, x + 96 + e)));
-                        }
-                        int s1 = w.get(I8, sc + is), s2 = w.get(I8, sc + is + 2), s3 = w.get(I8, sc + is + 4), s4 = w.get(I8, sc + is + 6);
-                        isum = madd(madd(madd(madd(isum, p1, s1), p2, s2), p3, s3), p4, s4);
-                        int g = ((x + l0) >> 4);
-                        offs += s1 * bs[g] + s2 * bs[g + 2] + s3 * bs[g + 4] + s4 * bs[g + 6];
-                    }
+                for (int g = 0; g < 16; g++) {
+                    // group g of 16 elements: half g/8, quarter (g%8)/2, is = g%2 -> scale index 8·half + is + 2·quarter
+                    int sIdx = 8 * (g >> 3) + (g & 1) + 2 * ((g & 7) >> 1);
+                    offs += w.get(I8, off + 192 + sIdx) * bs[(ao >> 4) + g];
                 }
-                acc = fmaBlock(isum, d, acc);
-                corr += d * offs;
+                int isum = half(w, off, 0, a.qa, ao) + half(w, off, 1, a.qa, ao + 128);
+                acc += h2f(w, off + 208) * dk[ao >> 8] * (isum - 32 * offs);
             }
-            return acc.reduceLanes(VectorOperators.ADD) - 32 * corr;
+            return acc;
         }
     }
 
