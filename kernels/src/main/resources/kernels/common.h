@@ -8,6 +8,8 @@
   #define GLOBAL global
   #define LOCAL local
   #define INLINE inline
+  typedef char schar;
+  #define CONST_TABLE constant
   #define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
   #define LID() ((int) get_local_id(0))
   #define LSIZE() ((int) get_local_size(0))
@@ -16,6 +18,7 @@
   #define LOAD_HALF(p) vload_half(0, (const GLOBAL half*) (p))
   #define STORE_HALF(v, p) vstore_half_rte((v), 0, (GLOBAL half*) (p))
   #define ROUND_AWAY(v) round(v)
+  #define MUL_RN(a, b) ((a) * (b))
   #if defined(cl_khr_subgroups) || defined(cl_intel_subgroups)
     #ifdef cl_khr_subgroups
       #pragma OPENCL EXTENSION cl_khr_subgroups : enable
@@ -33,12 +36,16 @@
 #else // CUDA C
   #include <cuda_fp16.h>
   typedef unsigned char uchar;
+  typedef signed char schar; // plain char is unsigned on ARM hosts
   typedef unsigned short ushort;
   typedef unsigned int uint;
-  typedef unsigned long long ulong;
+  // glibc's sys/types.h already has ulong as unsigned long (32 bits on LLP64 Windows): ours is 64 bits.
+  typedef unsigned long long quanta_ulong;
+  #define ulong quanta_ulong
   #define GLOBAL
   #define LOCAL
   #define INLINE __device__ __forceinline__
+  #define CONST_TABLE static __device__ const
   #define BARRIER() __syncthreads()
   #define LID() ((int) threadIdx.x)
   #define LSIZE() ((int) blockDim.x)
@@ -47,6 +54,7 @@
   #define LOAD_HALF(p) __half2float(*(const __half*) (p))
   #define STORE_HALF(v, p) (*(__half*) (p) = __float2half_rn(v))
   #define ROUND_AWAY(v) roundf(v)
+  #define MUL_RN(a, b) __fmul_rn((a), (b))
   #define QUANTA_WARP 32
 #endif
 

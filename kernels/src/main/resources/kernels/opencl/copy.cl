@@ -1,5 +1,6 @@
 // GET_ROWS, CPY and SET_ROWS: moving rows between types. Source rows are decoded with deq_any
-// (every weight type of quants.h); destinations are F32, F16, BF16 or Q8_0.
+// (every weight type of quants.h); destinations are F32, F16, BF16 or a type quants.h quantizes
+// (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q8_K): one work-item per block.
 #include "../quants.h"
 
 /**
@@ -39,15 +40,10 @@ kernel void cpy_rows(const GLOBAL uchar* s, ulong so, ulong nb1, ulong nb2, ulon
     y[yo + (ulong) r * row_bytes + i] = s[so + row_offset(r, ne1, ne2, nb1, nb2, nb3) + i];
 }
 
-/** Quantizes 32 floats into one Q8_0 block as ggml's quantize_row_q8_0_ref. */
-INLINE void quantize_block_q8_0(const GLOBAL float* x, GLOBAL uchar* b) {
-    float amax = 0.0f;
-    for (int j = 0; j < 32; j++) amax = fmax(amax, fabs(x[j]));
-    float d = amax / 127.0f;
-    float id = d != 0.0f ? 1.0f / d : 0.0f;
-    STORE_HALF(d, b);
-    GLOBAL char* q = (GLOBAL char*) (b + 2);
-    for (int j = 0; j < 32; j++) q[j] = (char) ROUND_AWAY(x[j] * id);
+/** Elements per dim-0 work-item of a destination type: 1 for F32/F16/BF16, else its block size. */
+INLINE int dst_block(int type) {
+    if (type == T_F32 || type == T_F16 || type == T_BF16) return 1;
+    return type == T_Q8_K ? 256 : 32;
 }
 
 /** Stores element i of an F32 row into a row of type F32/F16/BF16 (element-wise types). */
@@ -57,20 +53,21 @@ INLINE void store_elem(int type, GLOBAL uchar* row, int i, float v) {
     else ((GLOBAL ushort*) row)[i] = f32_to_bf16(v);
 }
 
-/** F32 strided -> contiguous F32/F16/BF16 (dim 0 over elements) or Q8_0 (dim 0 over blocks). */
+/** F32 strided -> contiguous F32/F16/BF16 (dim 0 over elements) or a quantized type (dim 0 over blocks). */
 kernel void cpy_from_f32(const GLOBAL uchar* s, ulong so, ulong nb1, ulong nb2, ulong nb3, int ne1, int ne2,
                          GLOBAL uchar* y, ulong yo, int ne0, int type, ulong row_bytes) {
     int i = get_global_id(0), r = get_global_id(1);
     const GLOBAL float* sr = (const GLOBAL float*) (s + so + row_offset(r, ne1, ne2, nb1, nb2, nb3));
     GLOBAL uchar* yr = y + yo + (ulong) r * row_bytes;
-    if (type == T_Q8_0) {
-        if (i < ne0 / 32) quantize_block_q8_0(sr + 32 * i, yr + 34 * i);
+    int bs = dst_block(type);
+    if (bs > 1) {
+        if (i < ne0 / bs) quantize_block(type, sr, yr, i);
     } else if (i < ne0) {
         store_elem(type, yr, i, sr[i]);
     }
 }
 
-/** dst row idx[j] = convert(src row j) for dst F32/F16/BF16 (dim 0 over elements) or Q8_0 (over blocks). */
+/** dst row idx[j] = convert(src row j) for dst F32/F16/BF16 (dim 0 over elements) or a quantized type (over blocks). */
 kernel void set_rows(const GLOBAL uchar* s, ulong so, ulong snb1, const GLOBAL uchar* idx, ulong io,
                      GLOBAL uchar* d, ulong dO, ulong dnb1, int n_rows, int ne0, int type) {
     int i = get_global_id(0), j = get_global_id(1);
@@ -78,8 +75,9 @@ kernel void set_rows(const GLOBAL uchar* s, ulong so, ulong snb1, const GLOBAL u
     if (r < 0 || r >= n_rows) return;
     const GLOBAL float* sr = (const GLOBAL float*) (s + so + (ulong) j * snb1);
     GLOBAL uchar* dr = d + dO + (ulong) r * dnb1;
-    if (type == T_Q8_0) {
-        if (i < ne0 / 32) quantize_block_q8_0(sr + 32 * i, dr + 34 * i);
+    int bs = dst_block(type);
+    if (bs > 1) {
+        if (i < ne0 / bs) quantize_block(type, sr, dr, i);
     } else if (i < ne0) {
         store_elem(type, dr, i, sr[i]);
     }

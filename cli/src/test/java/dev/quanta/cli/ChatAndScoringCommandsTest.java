@@ -31,6 +31,14 @@ class ChatAndScoringCommandsTest {
     }
 
     @Test
+    void systemPromptSendsThePromptThroughTheChatTemplate() {
+        CliHarness.Result r = CliHarness.run("run", "-m", stories(), "--system", "Tell a story.", "-p", "Hello", "-n", "5", "--temp", "0", "--backend", "reference");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(!r.out().startsWith("Hello"), "the chat prompt is not echoed: " + r.out());
+        assertTrue(r.err().contains("5 tokens"), r.err());
+    }
+
+    @Test
     void promptLongerThanTheContextIsOneClearLine() {
         CliHarness.Result r = CliHarness.run("run", "-m", stories(), "-p", "Once upon a time there was a dog", "-c", "4", "--backend", "reference");
         RunCommandTest.assertOneLineError(r, "longer than the context of 4 tokens");

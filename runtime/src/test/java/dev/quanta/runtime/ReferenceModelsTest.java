@@ -35,6 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ReferenceModelsTest {
     static final double TOL = 1e-3;
+    /** The backend under test: reference (default) or another one, e.g. -Dquanta.test.backend=cuda on a GPU machine. */
+    static final String BACKEND = System.getProperty("quanta.test.backend", "reference");
 
     static Stream<String> models() throws IOException {
         Path root = TestData.require("reference");
@@ -58,7 +60,7 @@ class ReferenceModelsTest {
         int[] prompt = ints(Files.readString(dir.resolve("prompt.ids")));
         int[] greedy = ints(Files.readString(dir.resolve("f32ref/greedy32.ids")));
         double[] margins = margins(dir.resolve("f32ref/greedy32_margins.txt"));
-        try (Model m = Quanta.load(ModelOptions.of(dir.resolve("model.gguf")).withBackend("reference")
+        try (Model m = Quanta.load(ModelOptions.of(dir.resolve("model.gguf")).withBackend(BACKEND)
                 .withContextLength(128).withKvCacheType(GgmlType.F32));
              Session s = m.newSession()) {
             int nVocab = m.config().nVocab();
@@ -82,7 +84,7 @@ class ReferenceModelsTest {
             float[][] all = s.evaluateAll(forced);
             float[][] rows = Arrays.copyOfRange(all, prompt.length - 1, forced.length);
             double dGreedy = compare(rows, dir.resolve("f32ref"), "greedy32_logits", nVocab, greedy.length);
-            System.out.printf("reference/%s: max |logit diff| prompt %.2e, greedy rows %.2e; greedy ids equal for %d steps%n",
+            System.out.printf("reference/%s on " + m.backendName() + ": max |logit diff| prompt %.2e, greedy rows %.2e; greedy ids equal for %d steps%n",
                     name, dPrompt, dGreedy, firstAmbiguous);
             assertTrue(dPrompt < TOL, name + ": prompt logits differ by " + dPrompt);
             assertTrue(dGreedy < TOL, name + ": teacher-forced greedy logits differ by " + dGreedy);

@@ -27,9 +27,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class OpenClDevice implements Device {
     /** Weight types MUL_MAT and GET_ROWS read. */
     public static final Set<GgmlType> WEIGHT_TYPES = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q4_0,
-            GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
-    /** Types of the KV cache (ATTENTION reads, SET_ROWS writes) and of CPY destinations. */
+            GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q8_1, GgmlType.Q2_K, GgmlType.Q3_K,
+            GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.Q8_K, GgmlType.IQ4_NL, GgmlType.IQ4_XS);
+    /** Types of the KV cache that ATTENTION reads. */
     public static final Set<GgmlType> STORE_TYPES = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0);
+    /**
+     * Destinations of CPY and SET_ROWS from F32: the float types and the block types with a simple
+     * per-block quantizer (quants.h quantize_block). Not the K-quants (their reference quantizers
+     * are iterative searches; ggml's GPU backends do not write them either) nor IQ4_* (no reference
+     * quantizer in the codecs to check against).
+     */
+    public static final Set<GgmlType> QUANTIZE_TYPES = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q4_0,
+            GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q8_1, GgmlType.Q8_K);
 
     private final ClDevice info;
     private final ClContext context;
@@ -170,10 +179,10 @@ public final class OpenClDevice implements Device {
                 yield STORE_TYPES.contains(node.src(1).type()) && STORE_TYPES.contains(node.src(2).type())
                         && p.headDimV() <= 8 * OpenClStream.GROUP && p.headDim() * 4L <= info.localMemSize() / 2;
             }
-            case SET_ROWS -> STORE_TYPES.contains(s0.type());
+            case SET_ROWS -> QUANTIZE_TYPES.contains(s0.type());
             case CPY -> s0.type() == node.type()
                     || (node.type() == GgmlType.F32 && WEIGHT_TYPES.contains(s0.type()))
-                    || (s0.type() == GgmlType.F32 && STORE_TYPES.contains(node.type()));
+                    || (s0.type() == GgmlType.F32 && QUANTIZE_TYPES.contains(node.type()));
             default -> true; // the F32 ops; Graph checked their types
         };
     }

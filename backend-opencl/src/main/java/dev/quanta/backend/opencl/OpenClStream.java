@@ -27,7 +27,12 @@ import java.util.Map;
 final class OpenClStream implements Stream {
     /** Work-group size of the row kernels (reductions need a power of two). */
     static final int GROUP = 64;
-    private static final int GEMV_MAX_ROWS = Integer.getInteger("quanta.opencl.gemvMaxRows", 4);
+    /** Activation rows up to which MUL_MAT uses the GEMV kernels ({@code -Dquanta.opencl.gemvMaxRows}, read per stream). */
+    private final int gemvMaxRows = Integer.getInteger("quanta.opencl.gemvMaxRows", 4);
+    /** GEMV kernels: weight rows per work-group and the most activation rows per launch (MV_ROWS, MV_MAX_M in mul_mat.cl). */
+    private static final int MV_ROWS = 4, MV_MAX_M = 4;
+    /** {@code -Dquanta.opencl.vectorGemv=false} (read per stream) sends Q4_0/Q8_0 to the generic mul_mat_vec_T. */
+    final boolean vectorGemv = !"false".equals(System.getProperty("quanta.opencl.vectorGemv"));
 
     private final OpenClDevice device;
     private final ClQueue queue;
@@ -57,6 +62,9 @@ final class OpenClStream implements Stream {
                 n -> new ClBuffer(device.context(), dev.quanta.backend.opencl.ffm.ClConst.CL_MEM_READ_WRITE, n, MemorySegment.NULL));
         long g = Math.min(GROUP, device.info().maxWorkGroupSize());
         this.group = Integer.highestOneBit((int) Math.max(1, g));
+        if (group < 4 * MV_ROWS)
+            throw new BackendException("OpenCL device " + device.info().name() + ": work-groups of " + g
+                    + " work-items are too small for the kernels (need " + 4 * MV_ROWS + ")");
     }
 
     long scratchBytes() {
@@ -245,25 +253,42 @@ final class OpenClStream implements Stream {
         return List.of(new Piece(0, t.nrows(), rows.loc(), rows.nb1()));
     }
 
-    /** mul_mat.cl: mul_mat_vec_T for a few activation rows, mul_mat_mat (tiled) beyond; one launch per weight piece. */
+    /**
+     * mul_mat.cl: for a few activation rows mul_mat_vec_mr_T (Q4_0, Q8_0) or mul_mat_vec_T (the others),
+     * mul_mat_mat (tiled) beyond; one launch per weight piece.
+     */
     private void mulMat(Tensor n) {
         Tensor w = n.src(0), x = n.src(1);
         if (!device.supports(n)) throw unsupported(n);
         Rows xr = rows(x);
         int k = (int) w.ne(0), rowsW = (int) w.ne(1), m = (int) x.nrows();
         Loc y = out(n);
-        boolean gemv = m <= GEMV_MAX_ROWS || device.info().maxWorkGroupSize() < 256;
+        boolean gemv = m <= gemvMaxRows || device.info().maxWorkGroupSize() < 256;
         for (Piece p : pieces(w)) {
             int cnt = (int) p.count(), row0 = (int) p.first();
             if (gemv) {
-                launch("mul_mat_vec_" + w.type().name().toLowerCase().replace("_k", "_K")).mem(p.loc()).l(p.nb1())
-                        .mem(xr.loc()).l(xr.nb1()).mem(y).i(k).i(cnt).i(m).i(rowsW).i(row0).local(4L * group)
-                        .run(new long[] {(long) cnt * group}, new long[] {group});
+                String kernel = vectorGemv(w.type()) ? "mul_mat_vec_mr_" + w.type().name().toLowerCase(java.util.Locale.ROOT)
+                        : gemvKernel(w.type());
+                for (int j0 = 0; j0 < m; j0 += MV_MAX_M) { // the kernels take up to MV_MAX_M activation rows
+                    launch(kernel).mem(p.loc()).l(p.nb1()).mem(xr.loc().plus(j0 * xr.nb1())).l(xr.nb1())
+                            .mem(y.plus(4L * j0 * rowsW)).i(k).i(cnt).i(Math.min(MV_MAX_M, m - j0)).i(rowsW).i(row0)
+                            .local(4L * group).run(new long[] {ceilDiv(cnt, MV_ROWS) * group}, new long[] {group});
+                }
             } else {
                 launch("mul_mat_mat").mem(p.loc()).l(p.nb1()).i(w.type().id).mem(xr.loc()).l(xr.nb1()).mem(y).i(k).i(cnt).i(m)
                         .i(rowsW).i(row0).run(new long[] {ceilDiv(cnt, 32) * 16L, ceilDiv(m, 32) * 16L}, new long[] {16, 16});
             }
         }
+    }
+
+    /** Whether mul_mat_vec_mr_T (vector loads, each block decoded once) serves this GEMV. */
+    private boolean vectorGemv(GgmlType t) {
+        return vectorGemv && (t == GgmlType.Q4_0 || t == GgmlType.Q8_0);
+    }
+
+    /** mul_mat.cl's GEMV kernel of a weight type: mul_mat_vec_q4_K, mul_mat_vec_iq4_xs, ... */
+    static String gemvKernel(GgmlType t) {
+        return "mul_mat_vec_" + t.name().toLowerCase(java.util.Locale.ROOT).replace("_k", "_K");
     }
 
     /** elementwise.cl binary_f32. */
@@ -379,7 +404,7 @@ final class OpenClStream implements Stream {
         Rows sr = rows(src);
         Loc d = locate(dst, true);
         int ne0 = (int) src.ne(0);
-        long items = dst.type() == GgmlType.Q8_0 ? ne0 / 32 : ne0;
+        long items = ne0 / dst.type().blockSize;
         launch("set_rows").mem(sr.loc()).l(sr.nb1()).mem(in(idx)).mem(d).l(dst.nb(1)).i((int) dstRows).i(ne0).i(dst.type().id)
                 .run(new long[] {roundUp(items, GROUP), src.nrows()}, new long[] {GROUP, 1});
     }
@@ -398,7 +423,7 @@ final class OpenClStream implements Stream {
             launch("cpy_to_f32").mem(in(s)).l(s.nb(1)).l(s.nb(2)).l(s.nb(3)).i((int) s.ne(1)).i((int) s.ne(2)).i(s.type().id)
                     .mem(y).i(ne0).run(new long[] {roundUp(ne0, GROUP), s.nrows()}, new long[] {GROUP, 1});
         } else {
-            long items = n.type() == GgmlType.Q8_0 ? ne0 / 32 : ne0;
+            long items = ne0 / n.type().blockSize;
             launch("cpy_from_f32").mem(in(s)).l(s.nb(1)).l(s.nb(2)).l(s.nb(3)).i((int) s.ne(1)).i((int) s.ne(2)).mem(y).i(ne0)
                     .i(n.type().id).l(n.rowBytes())
                     .run(new long[] {roundUp(items, GROUP), s.nrows()}, new long[] {GROUP, 1});

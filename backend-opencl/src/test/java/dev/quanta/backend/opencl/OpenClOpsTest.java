@@ -74,7 +74,7 @@ class OpenClOpsTest {
         }
     }
 
-    enum W { F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K }
+    enum W { F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, IQ4_NL, IQ4_XS }
 
     @ParameterizedTest
     @EnumSource(W.class)
@@ -108,6 +108,41 @@ class OpenClOpsTest {
         int[] idv = {6, 0, 3, 6};
         for (int j = 0; j < 4; j++) System.arraycopy(wf[idv[j]], 0, want, j * k, k);
         assertClose(want, got, 1e-6, t + " GET_ROWS");
+    }
+
+    /**
+     * The GEMV paths agree with the tiled GEMM: Q4_0/Q8_0 through the vector kernel and the generic
+     * one (quanta.opencl.vectorGemv=false), and more activation rows than one GEMV launch takes
+     * (quanta.opencl.gemvMaxRows=9 splits 9 rows into launches of 4, 4, 1); 13 weight rows leave a
+     * partial group of MV_ROWS.
+     */
+    @ParameterizedTest
+    @EnumSource(value = W.class, names = {"Q4_0", "Q8_0", "Q4_K", "F16"})
+    void gemvPathsAgreeWithTheTiledGemm(W w) {
+        GgmlType t = GgmlType.valueOf(w.name());
+        int k = t.blockSize == 256 ? 512 : 160, n = 13, m = 9;
+        Tensor wt = storage("w", t, RefDecode.random(t, n, k, rnd), k, n);
+        float[] x = gauss(k * m);
+        float[] gemm = mulMatOn(stream, wt, x, k, m);
+        for (String[] props : new String[][] {{"9", "true"}, {"9", "false"}}) {
+            System.setProperty("quanta.opencl.gemvMaxRows", props[0]);
+            System.setProperty("quanta.opencl.vectorGemv", props[1]);
+            try (Stream s = dev.openStream()) {
+                assertClose(gemm, mulMatOn(s, wt, x, k, m), 1e-4, t + " GEMV (vectorGemv=" + props[1] + ") vs GEMM");
+            } finally {
+                System.clearProperty("quanta.opencl.gemvMaxRows");
+                System.clearProperty("quanta.opencl.vectorGemv");
+            }
+        }
+    }
+
+    private static float[] mulMatOn(Stream s, Tensor wt, float[] x, int k, int m) {
+        Graph g = new Graph();
+        Tensor y = g.mulMat(wt, g.input("x", GgmlType.F32, k, m).setFloats(x)).markOutput();
+        s.compute(g);
+        float[] r = new float[(int) y.nelements()];
+        s.readFloats(y, r);
+        return r;
     }
 
     @Test
@@ -322,6 +357,53 @@ class OpenClOpsTest {
             QuantCodecs.of(t).dequantizeRow(m, off, y, r * rowLen, rowLen);
         }
         return y;
+    }
+
+    /** Block types quants.h quantizes: CPY and SET_ROWS give the reference codec's bytes exactly. */
+    enum Q { Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q8_K }
+
+    @ParameterizedTest
+    @EnumSource(Q.class)
+    void quantizersMatchTheReferenceBytes(Q q) {
+        GgmlType t = GgmlType.valueOf(q.name());
+        int n = 2 * Math.max(t.blockSize, 64), m = 3;
+        float[] a = gauss(n * m);
+        for (int i = 0; i < n; i++) a[i] = 0f;                 // an all-zero row: d = 0
+        a[n + 5] = 9f;                                          // an outlier sets a block's scale
+        a[2 * n + 7] = -9f;                                     // ... negative for the signed-max types
+        byte[] want = new byte[(int) t.rowBytes((long) n * m)];
+        QuantCodecs.of(t).quantizeRowRef(a, 0, MemorySegment.ofArray(want), 0, n * m);
+        Graph g = new Graph();
+        Tensor c = g.cpy(g.input("a", GgmlType.F32, n, m).setFloats(a), t).markOutput();
+        stream.compute(g);
+        byte[] got = new byte[want.length];
+        stream.read(c, MemorySegment.ofArray(got));
+        assertArrayEquals(want, got, "CPY F32 -> " + t + " bytes as ggml's quantize_row_ref");
+
+        byte[] init = new byte[(int) t.rowBytes((long) n * 4)];
+        java.util.Arrays.fill(init, (byte) 0x5a);
+        Tensor dst = storage("dst", t, MemorySegment.ofArray(init), n, 4);
+        Graph g2 = new Graph();
+        g2.setRows(dst, g2.input("src", GgmlType.F32, n, m).setFloats(a), g2.input("idx", GgmlType.I32, m).setInts(3, 0, 2));
+        stream.compute(g2);
+        stream.synchronize();
+        byte[] rows = new byte[init.length];
+        dst.buffer().read(0, MemorySegment.ofArray(rows));
+        int rb = (int) t.rowBytes(n);
+        int[] at = {3, 0, 2};
+        for (int j = 0; j < m; j++)
+            assertArrayEquals(java.util.Arrays.copyOfRange(want, j * rb, (j + 1) * rb),
+                    java.util.Arrays.copyOfRange(rows, at[j] * rb, (at[j] + 1) * rb), "SET_ROWS " + t + " row " + j);
+        assertArrayEquals(java.util.Arrays.copyOfRange(init, rb, 2 * rb), java.util.Arrays.copyOfRange(rows, rb, 2 * rb),
+                "SET_ROWS " + t + " leaves row 1 alone");
+    }
+
+    @Test
+    void kQuantDestinationsAreNotClaimed() {
+        Graph g = new Graph();
+        Tensor a = g.input("a", GgmlType.F32, 256, 1);
+        for (GgmlType t : new GgmlType[] {GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K})
+            assertTrue(!dev.supports(g.cpy(a, t)), "CPY F32 -> " + t + " has no kernel and must be a reported skip");
     }
 
     @Test

@@ -45,12 +45,16 @@ final class RefDecode {
         for (long b = 0; b < blocks; b++) {
             long p = b * t.typeSize;
             int[] halves = switch (t) {
-                case Q4_0, Q5_0, Q8_0 -> new int[] {0};
+                case Q4_0, Q5_0, Q8_0, Q8_1, IQ4_NL, IQ4_XS -> new int[] {0};
                 case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+                case Q2_K -> new int[] {80, 82};
+                case Q3_K -> new int[] {108};
                 case Q6_K -> new int[] {208};
+                case Q8_K -> new int[0];
                 default -> throw new IllegalArgumentException(t.name());
             };
             for (int o : halves) m.set(S, p + o, Float.floatToFloat16(0.002f + 0.02f * rnd.nextFloat()));
+            if (t == GgmlType.Q8_K) m.set(ValueLayout.JAVA_FLOAT_UNALIGNED, p, 0.002f + 0.02f * rnd.nextFloat());
         }
         return m;
     }

@@ -10,11 +10,43 @@ public final class Logits {
     private final float[] data;
     private final int nVocab;
     private final int[] rowOfToken;
+    private final float[] hidden;
+    private final int nEmbd;
 
     Logits(float[] data, int nVocab, int[] rowOfToken) {
+        this(data, nVocab, rowOfToken, null, 0);
+    }
+
+    Logits(float[] data, int nVocab, int[] rowOfToken, float[] hidden, int nEmbd) {
         this.data = data;
         this.nVocab = nVocab;
         this.rowOfToken = rowOfToken;
+        this.hidden = hidden;
+        this.nEmbd = nEmbd;
+    }
+
+    /** True when the decode was asked for hidden states ({@link InferenceContext#decode(dev.quanta.runtime.batch.Batch, boolean)}). */
+    public boolean hasHidden() { return hidden != null; }
+
+    /**
+     * A copy of the final hidden state (output of the last norm, F32 [nEmbd]) of row {@code r}; only
+     * when {@link #hasHidden()}.
+     */
+    public float[] hiddenRow(int r) {
+        if (hidden == null) throw new IllegalStateException("the decode did not ask for hidden states");
+        return Arrays.copyOfRange(hidden, r * nEmbd, (r + 1) * nEmbd);
+    }
+
+    /** The final hidden state of batch token {@code i}; it must have wanted outputs. */
+    public float[] hiddenOfToken(int i) {
+        int r = i < rowOfToken.length ? rowOfToken[i] : -1;
+        if (r < 0) throw new IllegalArgumentException("batch token " + i + " did not ask for outputs");
+        return hiddenRow(r);
+    }
+
+    /** Row index of batch token {@code i}, or -1 when it did not want outputs. */
+    public int rowOf(int i) {
+        return i < rowOfToken.length ? rowOfToken[i] : -1;
     }
 
     public int nVocab() { return nVocab; }
