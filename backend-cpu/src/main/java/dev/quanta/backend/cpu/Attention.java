@@ -30,6 +30,9 @@ final class Attention {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
+    /** Below this many multiply-adds (q·k and p·v over all items) attention runs on the calling thread. */
+    private static final long PARALLEL_MIN = 1 << 15;
+
     private final CpuStream stream;
     private final CpuThreadPool pool;
     private final Activations[] qPrep;
@@ -81,14 +84,16 @@ final class Attention {
         oo = stream.off(node);
         nTok = (int) q.ne(2);
         nKv = (int) k.ne(1);
-        if ((long) nTok * p.nHead() > 1) pool.run(task);
-        else run(0, 1);
+        int items = nTok * p.nHead();
+        long work = (long) items * nKv * (p.headDim() + p.headDimV());
+        if (items > 1 && work >= PARALLEL_MIN) pool.run(task, Math.min(items, pool.threads() * 4));
+        else run(0, 1, 0);
         qs = ks = vs = ms = os = null;
     }
 
-    private void run(int ith, int nth) {
+    private void run(int part, int parts, int ith) {
         int items = nTok * p.nHead();
-        int i0 = CpuThreadPool.start(items, ith, nth), i1 = CpuThreadPool.start(items, ith + 1, nth);
+        int i0 = CpuThreadPool.start(items, part, parts), i1 = CpuThreadPool.start(items, part + 1, parts);
         int hd = p.headDim(), hdv = p.headDimV(), group = p.nHead() / p.nKvHead();
         Activations qa = qPrep[ith];
         if (acc[ith].length < hdv) acc[ith] = new float[hdv];

@@ -53,13 +53,18 @@ final class CpuStream implements Stream {
         }
         last = graph;
         List<Tensor> nodes = graph.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            Tensor t = nodes.get(i);
-            try {
-                run(t);
-            } catch (BackendException | IllegalArgumentException e) {
-                throw new BackendException("cpu: node " + i + " " + t + ": " + e.getMessage(), e);
+        pool.begin();
+        try {
+            for (int i = 0; i < nodes.size(); i++) {
+                Tensor t = nodes.get(i);
+                try {
+                    run(t);
+                } catch (BackendException | IllegalArgumentException e) {
+                    throw new BackendException("cpu: node " + i + " " + t + ": " + e.getMessage(), e);
+                }
             }
+        } finally {
+            pool.end();
         }
     }
 

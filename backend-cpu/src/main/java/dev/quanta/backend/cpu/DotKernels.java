@@ -38,6 +38,11 @@ abstract class DotKernels {
     /** True when the activations are Q8 blocks ({@link Activations#qa}); false for F32 ({@link Activations#xa}). */
     abstract boolean quantizedActivations();
 
+    /** True when the quantized activations are Q8_K super-blocks of 256 ({@link Activations#dk}, {@link Activations#bs}) rather than Q8 blocks of 32. */
+    boolean superBlockActivations() {
+        return false;
+    }
+
     /** dot(weight row at w[off..], activation row j), k = a.k elements. */
     abstract float dot1(MemorySegment w, long off, Activations a, int j);
 
@@ -55,6 +60,8 @@ abstract class DotKernels {
             case F32 -> s ? new ScalarDotKernels.F32() : new F32();
             case F16 -> s ? new ScalarDotKernels.F16() : new F16();
             case BF16 -> s ? new ScalarDotKernels.BF16() : new BF16();
+            case Q4_K -> s ? new KQuantKernels.ScalarQ4_K() : new KQuantKernels.Q4_K();
+            case Q6_K -> s ? new KQuantKernels.ScalarQ6_K() : new KQuantKernels.Q6_K();
             default -> QuantCodecs.supported(type) && !type.isRetired() && type.blockSize > 0 ? new DequantRow(type) : null;
         };
     }

@@ -16,6 +16,10 @@ import java.util.Map;
  */
 final class MatMul {
     static final int ROW_GROUP = 16;
+    /** Below this many multiply-adds a MUL_MAT runs on the calling thread (a hand-off costs more). */
+    static final long PARALLEL_MIN = 1 << 16;
+    /** Parts per thread of the weight rows: small enough that a preempted thread leaves little behind. */
+    static final int PARTS_PER_THREAD = 4;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private final CpuThreadPool pool;
@@ -67,11 +71,14 @@ final class MatMul {
         this.xNb = xNb;
         this.y = y;
         this.yOff = yOff;
-        if (kernel.quantizedActivations()) act.ensureQ8(k, m);
+        if (kernel.superBlockActivations()) act.ensureQ8K(k, m);
+        else if (kernel.quantizedActivations()) act.ensureQ8(k, m);
         else act.ensureF32(k, m);
-        if ((long) k * m >= 1 << 14) pool.run(prepare);
-        else prepare(0, 1);
-        pool.run(multiply);
+        if ((long) k * m >= 1 << 14) pool.run(prepare, Math.min(m, pool.threads()));
+        else prepare(0, 1, 0);
+        long work = (long) n * k * m;
+        if (work < PARALLEL_MIN) multiply(0, 1, 0);
+        else pool.run(multiply, Math.max(1, Math.min(n / ROW_GROUP, pool.threads() * PARTS_PER_THREAD)));
         this.w = this.x = this.y = null;
     }
 
@@ -80,19 +87,23 @@ final class MatMul {
         return i1 * nb[1] + (i23 % ne[2]) * nb[2] + (i23 / ne[2]) * nb[3];
     }
 
-    private void prepare(int ith, int nth) {
-        int j0 = CpuThreadPool.start(m, ith, nth), j1 = CpuThreadPool.start(m, ith + 1, nth);
-        boolean q = kernel.quantizedActivations();
+    private void prepare(int part, int parts, int tid) {
+        int j0 = CpuThreadPool.start(m, part, parts), j1 = CpuThreadPool.start(m, part + 1, parts);
+        boolean q = kernel.quantizedActivations(), sb = kernel.superBlockActivations();
         for (int j = j0; j < j1; j++) {
             long off = xOff + rowOffset(j, xNe, xNb);
-            if (q) act.quantizeRowQ8(x, off, j);
+            if (sb) act.quantizeRowQ8K(x, off, j);
+            else if (q) act.quantizeRowQ8(x, off, j);
             else act.copyRowF32(x, off, j);
         }
     }
 
-    private void multiply(int ith, int nth) {
-        int i0 = CpuThreadPool.start(n, ith, nth), i1 = CpuThreadPool.start(n, ith + 1, nth);
-        float[] o = out4[ith];
+    private void multiply(int part, int parts, int tid) {
+        // parts split the rows on ROW_GROUP boundaries
+        int groups = (n + ROW_GROUP - 1) / ROW_GROUP;
+        int i0 = Math.min(n, CpuThreadPool.start(groups, part, parts) * ROW_GROUP);
+        int i1 = Math.min(n, CpuThreadPool.start(groups, part + 1, parts) * ROW_GROUP);
+        float[] o = out4[tid];
         DotKernels kern = kernel;
         MemorySegment w = this.w, y = this.y;
         for (int g = i0; g < i1; g += ROW_GROUP) {

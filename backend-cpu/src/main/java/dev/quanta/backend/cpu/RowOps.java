@@ -92,7 +92,7 @@ final class RowOps {
         if (node.op() == Op.SET_ROWS) checkIds(c, cs, co, nrows, a.nrows());
         if (node.op() == Op.GET_ROWS) checkIds(b, bs, bo, nrows, a.nrows());
         if (work >= PARALLEL_MIN && nrows > 1) pool.run(task);
-        else rows(0, 1);
+        else rows(0, 1, 0);
         ts = as = bs = cs = null;
     }
 
@@ -117,8 +117,8 @@ final class RowOps {
         MemorySegment.copy(src, 0, ts, F, to + MatMul.rowOffset(r, tne, tnb), n);
     }
 
-    private void rows(int ith, int nth) {
-        long r0 = nrows * ith / nth, r1 = nrows * (ith + 1) / nth;
+    private void rows(int part, int parts, int ith) {
+        long r0 = nrows * part / parts, r1 = nrows * (part + 1) / parts;
         int n = (int) t.ne(0);
         switch (t.op()) {
             case ADD, MUL -> {

@@ -21,20 +21,25 @@ class MatMulTest {
     static final int[][] SHAPES = { // k, n, m
         {32, 1, 1}, {64, 7, 1}, {96, 33, 3}, {256, 17, 4}, {160, 13, 5}, {512, 65, 9}, {4096, 3, 2}, {288, 31, 13},
     };
+    /** Shapes for super-block types (k a multiple of 256). */
+    static final int[][] K_SHAPES = { // k, n, m
+        {256, 1, 1}, {256, 17, 4}, {512, 65, 9}, {768, 7, 2}, {4096, 3, 2}, {2048, 33, 13},
+    };
 
     @ParameterizedTest
-    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void matchesReference(GgmlType type) {
         Random rnd = new Random(TestData.seed("MatMulTest." + type, 42));
         try (Stream s = CpuTestSupport.DEVICE.openStream()) {
-            for (int[] sh : SHAPES) {
+            for (int[] sh : type.blockSize == 256 ? K_SHAPES : SHAPES) {
                 int k = sh[0], n = sh[1], m = sh[2];
                 float[] wf = CpuTestSupport.randn(rnd, k * n, 1f);
                 float[] xf = CpuTestSupport.randn(rnd, k * m, 2f);
                 Tensor w = CpuTestSupport.storage("w", type, wf, k, n);
                 float[] wd = CpuTestSupport.roundTrip(type, wf, k);
-                // quantized weights meet Q8_0 activations (as in ggml): the exact reference uses them
-                float[] xd = type.isQuantized() ? CpuTestSupport.roundTrip(GgmlType.Q8_0, xf, k) : xf;
+                // quantized weights meet Q8_0 (K-quants: Q8_K) activations, as in ggml: the exact reference uses them
+                GgmlType actType = type.blockSize == 256 ? GgmlType.Q8_K : GgmlType.Q8_0;
+                float[] xd = type.isQuantized() ? CpuTestSupport.roundTrip(actType, xf, k) : xf;
                 Graph g = new Graph();
                 Tensor x = g.input("x", GgmlType.F32, k, m).setFloats(xf);
                 Tensor y = g.mulMat(w, x).markOutput();
@@ -56,7 +61,7 @@ class MatMulTest {
                 String what = type + " k=" + k + " n=" + n + " m=" + m;
                 assertTrue(nm < 1e-9, what + ": NMSE vs reference " + nm);
                 // and the quantization error itself stays in the expected range
-                double budget = switch (type) { case F32 -> 1e-10; case F16 -> 1e-5; case BF16 -> 1e-4; case Q8_0 -> 1e-3; default -> 6e-2; };
+                double budget = switch (type) { case F32 -> 1e-10; case F16 -> 1e-5; case BF16 -> 1e-4; case Q8_0 -> 1e-3; case Q6_K -> 3e-3; default -> 6e-2; };
                 double ni = CpuTestSupport.nmse(out, ideal);
                 assertTrue(ni < budget, what + ": NMSE vs float math " + ni + " over " + budget);
             }

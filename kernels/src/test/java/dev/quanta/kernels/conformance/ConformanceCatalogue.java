@@ -34,6 +34,17 @@ public final class ConformanceCatalogue {
     public static final double QUANT_STORE = 1e-4;
     /** Non-F32 weights or caches: activations may be quantized to Q8_0/F16/BF16 as ggml does. */
     public static final double QUANT_ACT = 5e-4;
+    /**
+     * One-output MUL_MAT with quantized weights. Rounding the activations to 8 bits (Q8_0: a scale
+     * per 32; Q8_K: per 256 — what ggml's vec_dot_type does) leaves each output with a relative
+     * error variance r0 = (amax/127)²/12 / E[x²] ≈ 1/(4·127²) ≈ 1.6e-5 for the catalogue's uniform
+     * inputs, whatever k is (signal and error both grow with k). The NMSE of N outputs is then
+     * r0 times an F(N, N)-distributed ratio: for N ≥ 5 its 99.9% point (≈ 30) keeps it under
+     * {@link #QUANT_ACT}, but one output is a single ratio of two χ²₁ samples, whose 99% point is
+     * ≈ 4000 — an output that happens to be near zero is a large relative miss. So the
+     * one-output cases get r0 · 4000 ≈ 6e-2; every case with 5 or more outputs keeps QUANT_ACT.
+     */
+    public static final double QUANT_ACT_ONE_OUTPUT = 6e-2;
     /** A whole layer with quantized weights and an F16 cache. */
     public static final double LAYER = 2e-3;
 
@@ -104,7 +115,8 @@ public final class ConformanceCatalogue {
             for (long k : rowLengths(t)) {
                 for (long n : new long[] {1, 13}) {
                     for (long m : new long[] {1, 5}) {
-                        add(c, Op.MUL_MAT, t, "W" + shape(k, n) + " x" + shape(k, m), budget, ctx -> {
+                        double b = n * m == 1 && t.isQuantized() ? QUANT_ACT_ONE_OUTPUT : budget;
+                        add(c, Op.MUL_MAT, t, "W" + shape(k, n) + " x" + shape(k, m), b, ctx -> {
                             Tensor w = ctx.weights("w", t, 1f, k, n);
                             return List.of(ctx.graph().mulMat(w, ctx.input("x", k, m)).markOutput());
                         });
