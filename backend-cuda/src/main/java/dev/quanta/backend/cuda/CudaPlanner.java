@@ -40,8 +40,10 @@ final class CudaPlanner {
         return switch (n.op()) {
             case NONE, VIEW -> true;
             case GET_ROWS, MUL_MAT -> CudaDevice.kernelSuffix(a.type()) != null && a.ne(0) % a.type().blockSize == 0;
-            case ADD, MUL, SCALE, RMS_NORM, NORM, ROPE, SOFT_MAX, SILU, GELU, SOFTCAP, SWIGLU, GEGLU, ARGMAX -> true;
+            case ADD, MUL, SCALE, RMS_NORM, NORM, SOFT_MAX, SILU, GELU, SOFTCAP, SWIGLU, GEGLU, ARGMAX -> true;
+            case ROPE -> a.ne(3) == 1;
             case ATTENTION -> {
+                if (a.ne(3) != 1) yield false;
                 GgmlType kt = n.src(1).type();
                 OpParams.Attention p = (OpParams.Attention) n.params();
                 yield (kt == GgmlType.F32 || kt == GgmlType.F16 || kt == GgmlType.Q8_0) && kt == n.src(2).type() && p.headDimV() <= 256
