@@ -2,7 +2,9 @@
 # Builds the CUDA kernels of kernels/src/main/cuda/quanta.cu into the resources the CUDA backend
 # loads: quanta.ptx (PTX for compute_75, JIT-compiled by any newer driver) and quanta.fatbin
 # (cubins for sm_75, sm_80, sm_86, sm_89, sm_90 plus that PTX), both checked in so users need
-# only the NVIDIA driver.
+# only the NVIDIA driver. quanta.cu includes the headers shared with the OpenCL kernels
+# (src/main/resources/kernels/common.h, quants.h): they are inputs too, so editing them makes the
+# checked-in files stale as well.
 #   build.sh           regenerate the checked-in files (run after editing quanta.cu)
 #   build.sh --check   (the Maven build runs this) compile every target architecture into
 #                      target/cuda and fail when the checked-in files are stale; without nvcc,
@@ -11,6 +13,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 module="$(cd "$here/../../.." && pwd)"
 res="$module/src/main/resources/kernels/cuda"
+shared="$module/src/main/resources/kernels"
 mode="${1:-build}"
 if ! command -v nvcc >/dev/null 2>&1; then
   echo "cuda kernels: nvcc not found, skipping the compile and staleness check of quanta.cu"
@@ -21,8 +24,8 @@ mkdir -p "$out" "$res"
 ver="$(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
 gencode=(-gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86
          -gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_75,code=compute_75)
-nvcc -ptx -arch=compute_75 -O3 -o "$out/quanta.ptx" "$here/quanta.cu"
-nvcc -fatbin -O3 "${gencode[@]}" -o "$out/quanta.fatbin" "$here/quanta.cu"
+nvcc -ptx -arch=compute_75 -O3 --Werror all-warnings -I "$shared" -o "$out/quanta.ptx" "$here/quanta.cu"
+nvcc -fatbin -O3 --Werror all-warnings -I "$shared" "${gencode[@]}" -o "$out/quanta.fatbin" "$here/quanta.cu"
 if [ "$mode" = "--check" ]; then
   recorded="$(cat "$res/nvcc.version" 2>/dev/null || echo none)"
   if [ "$recorded" != "$ver" ]; then
@@ -31,7 +34,7 @@ if [ "$mode" = "--check" ]; then
   fi
   for f in quanta.ptx quanta.fatbin; do
     if ! cmp -s "$out/$f" "$res/$f"; then
-      echo "cuda kernels: $res/$f is stale (quanta.cu changed); run kernels/src/main/cuda/build.sh and commit the result" >&2
+      echo "cuda kernels: $res/$f is stale (quanta.cu, common.h or quants.h changed); run kernels/src/main/cuda/build.sh and commit the result" >&2
       exit 1
     fi
   done

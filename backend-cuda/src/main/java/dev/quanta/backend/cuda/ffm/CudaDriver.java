@@ -74,6 +74,11 @@ public final class CudaDriver {
     public static final MethodHandle cuGraphLaunch = h("cuGraphLaunch", fd(ADDRESS, ADDRESS));
     public static final MethodHandle cuGraphExecDestroy = h("cuGraphExecDestroy", fd(ADDRESS));
     public static final MethodHandle cuGraphDestroy = h("cuGraphDestroy", fd(ADDRESS));
+    public static final MethodHandle cuGraphCreate = h("cuGraphCreate", fd(ADDRESS, JAVA_INT));
+    /** cuGraphAddKernelNode(node*, graph, deps*, numDeps, const CUDA_KERNEL_NODE_PARAMS_v2*). */
+    public static final MethodHandle cuGraphAddKernelNode = h("cuGraphAddKernelNode_v2", fd(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    /** cuGraphExecKernelNodeSetParams(exec, node, const CUDA_KERNEL_NODE_PARAMS_v2*). */
+    public static final MethodHandle cuGraphExecKernelNodeSetParams = h("cuGraphExecKernelNodeSetParams_v2", fd(ADDRESS, ADDRESS, ADDRESS));
 
     // Device attributes used (CUdevice_attribute values from cuda.h).
     public static final int ATTR_MAX_THREADS_PER_BLOCK = 1;
