@@ -99,7 +99,15 @@ class ReferenceModelsTest {
         int[] prompt = ints(Files.readString(dir.resolve("prompt.ids")));
         int[] greedy = ints(Files.readString(ref.resolve("greedy32.ids")));
         double[] margins = margins(ref.resolve("greedy32_margins.txt"));
+        requireBackend(options.backend());
         try (Model m = Quanta.load(options); Session s = m.newSession()) {
+            String wanted = options.backend().split(":")[0].toLowerCase(java.util.Locale.ROOT);
+            if (!wanted.equals("auto") && !wanted.equals(m.backendName())) {
+                String why = "skipped: backend " + wanted + " was asked for (-Dquanta.test.backend) but " + m.backendName() + " runs: "
+                        + String.join("; ", m.notices());
+                System.out.println(why);
+                org.junit.jupiter.api.Assumptions.abort(why);
+            }
             int nVocab = m.config().nVocab();
 
             // 1. prompt logits, one batch, every position
@@ -164,5 +172,22 @@ class ReferenceModelsTest {
     static String field(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
         return m.find() ? m.group(1) : "";
+    }
+
+    /** Skips (with the reason) when a backend was asked for with -Dquanta.test.backend but is not usable here. */
+    static void requireBackend(String backend) {
+        String wanted = backend.split(":")[0].toLowerCase(java.util.Locale.ROOT);
+        if (wanted.equals("auto")) return;
+        for (dev.quanta.kernels.backend.BackendProvider p : java.util.ServiceLoader.load(dev.quanta.kernels.backend.BackendProvider.class)) {
+            if (!p.name().equals(wanted)) continue;
+            dev.quanta.kernels.backend.Probe probe = p.probe();
+            if (probe.usable()) return;
+            String why = "skipped: backend " + wanted + " (-Dquanta.test.backend) is not usable here: " + probe.reason();
+            System.out.println(why);
+            org.junit.jupiter.api.Assumptions.abort(why);
+        }
+        String why = "skipped: backend " + wanted + " (-Dquanta.test.backend) is not on this module's class path";
+        System.out.println(why);
+        org.junit.jupiter.api.Assumptions.abort(why);
     }
 }
