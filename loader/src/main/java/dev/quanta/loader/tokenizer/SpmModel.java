@@ -114,6 +114,14 @@ final class SpmModel {
         encodeSegment(text, segStart, n, s, out);
     }
 
+    /**
+     * llama.cpp's algorithm as it stands: one merge queue over the whole text, no cuts, no cache.
+     * The reference that tests hold {@link #encode} to.
+     */
+    void encodeWhole(String text, IntList out) {
+        if (!text.isEmpty()) mergeSegment(text, 0, text.length(), SESSION.get(), out);
+    }
+
     private void encodeSegment(String text, int from, int to, Session s, IntList out) {
         int len = to - from;
         if (len > CACHE_MAX_LEN || (len == 2 && Character.isSurrogatePair(text.charAt(from), text.charAt(from + 1))) || len == 1) {

@@ -377,6 +377,11 @@ public final class Tokenizer {
         return -1;
     }
 
+    /** The SentencePiece model (null unless {@link Kind#SPM}); for tests. */
+    SpmModel spmModel() {
+        return spm;
+    }
+
     int byteToToken(int b) {
         return byteTokens[b];
     }
