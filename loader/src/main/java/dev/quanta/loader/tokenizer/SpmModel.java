@@ -1,8 +1,6 @@
 package dev.quanta.loader.tokenizer;
 
 import java.util.Arrays;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * SentencePiece-style BPE ({@code tokenizer.ggml.model = llama}), as llama.cpp's
@@ -25,9 +23,9 @@ final class SpmModel {
     // the pairs of adjacent code points that occur inside some token: open addressing on a packed long
     private final long[] pairs;
     private final int pairMask;
-    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
-    private static final int CACHE_MAX = 1 << 16;
-    private static final int CACHE_MAX_LEN = 64; // longer segments are merged, not cached
+    // the same for the code points 0-255 and U+2581 (index 256): a dense bit table, no probing
+    private final long[] densePairs = new long[(257 * 257 + 63) / 64];
+    private final ThreadLocal<WordCache> cache = ThreadLocal.withInitial(WordCache::new); // per model and thread
 
     SpmModel(Tokenizer vocab, TokenMap map, String[] tokens, float[] scores) {
         this.vocab = vocab;
@@ -59,7 +57,16 @@ final class SpmModel {
         return (int) (h ^ (h >>> 29)) & pairMask;
     }
 
+    private static int denseIndex(int cp) {
+        return cp < 256 ? cp : cp == 0x2581 ? 256 : -1;
+    }
+
     private void addPair(long key) {
+        int da = denseIndex((int) (key >>> 32)), db = denseIndex((int) key);
+        if (da >= 0 && db >= 0) {
+            int bit = da * 257 + db;
+            densePairs[bit >>> 6] |= 1L << bit;
+        }
         int h = pairSlot(key);
         while (pairs[h] != -1L) {
             if (pairs[h] == key) return;
@@ -70,6 +77,11 @@ final class SpmModel {
 
     /** Whether some token contains code point a directly followed by b. */
     private boolean inToken(int a, int b) {
+        int da = denseIndex(a), db = denseIndex(b);
+        if (da >= 0 && db >= 0) {
+            int bit = da * 257 + db;
+            return (densePairs[bit >>> 6] & (1L << bit)) != 0;
+        }
         long key = pack(a, b);
         for (int h = pairSlot(key); ; h = (h + 1) & pairMask) {
             long k = pairs[h];
@@ -100,18 +112,19 @@ final class SpmModel {
         int n = text.length();
         if (n == 0) return;
         Session s = SESSION.get();
+        WordCache wc = cache.get();
         int segStart = 0, prevCp = -1;
         for (int i = 0; i < n; ) {
             int l = Character.isHighSurrogate(text.charAt(i)) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1)) ? 2 : 1;
             int cp = l == 2 ? Character.toCodePoint(text.charAt(i), text.charAt(i + 1)) : text.charAt(i);
             if (prevCp >= 0 && !inToken(prevCp, cp)) {
-                encodeSegment(text, segStart, i, s, out);
+                encodeSegment(text, segStart, i, s, wc, out);
                 segStart = i;
             }
             prevCp = cp;
             i += l;
         }
-        encodeSegment(text, segStart, n, s, out);
+        encodeSegment(text, segStart, n, s, wc, out);
     }
 
     /**
@@ -122,22 +135,20 @@ final class SpmModel {
         if (!text.isEmpty()) mergeSegment(text, 0, text.length(), SESSION.get(), out);
     }
 
-    private void encodeSegment(String text, int from, int to, Session s, IntList out) {
+    private void encodeSegment(String text, int from, int to, Session s, WordCache wc, IntList out) {
         int len = to - from;
-        if (len > CACHE_MAX_LEN || (len == 2 && Character.isSurrogatePair(text.charAt(from), text.charAt(from + 1))) || len == 1) {
+        if (len > WordCache.MAX_WORD || len == 1 || (len == 2 && Character.isSurrogatePair(text.charAt(from), text.charAt(from + 1)))) {
             mergeSegment(text, from, to, s, out);
             return;
         }
-        String key = text.substring(from, to);
-        int[] cached = cache.get(key);
+        int[] cached = wc.get(text, from, to);
         if (cached != null) {
             out.addAll(cached);
             return;
         }
         int mark = out.n;
         mergeSegment(text, from, to, s, out);
-        if (cache.size() >= CACHE_MAX) cache.clear();
-        cache.put(key, Arrays.copyOfRange(out.a, mark, out.n));
+        wc.put(text, from, to, out.a, mark, out.n);
     }
 
     private void mergeSegment(String text, int from, int to, Session s, IntList out) {

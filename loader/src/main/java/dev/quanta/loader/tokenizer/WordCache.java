@@ -22,6 +22,36 @@ final class WordCache {
         return h * 0x2C1B3C6D;
     }
 
+    private static int hash(String c, int from, int to) {
+        int h = 0x811C9DC5;
+        for (int i = from; i < to; i++) h = (h ^ c.charAt(i)) * 0x01000193;
+        h ^= h >>> 15;
+        return h * 0x2C1B3C6D;
+    }
+
+    private static boolean same(int[] key, String c, int from, int to) {
+        if (key.length != to - from) return false;
+        for (int i = 0; i < key.length; i++) if (key[i] != c.charAt(from + i)) return false;
+        return true;
+    }
+
+    /** The ids cached for the chars {@code c[from, to)}, or null (keys made of chars, not code points). */
+    int[] get(String c, int from, int to) {
+        int h = hash(c, from, to);
+        for (int k = h & (SLOTS - 1); ; k = (k + 1) & (SLOTS - 1)) {
+            int[] key = keys[k];
+            if (key == null) return null;
+            if (hashes[k] == h && same(key, c, from, to)) return values[k];
+        }
+    }
+
+    /** Caches the ids of the chars {@code c[from, to)}. */
+    void put(String c, int from, int to, int[] ids, int idsFrom, int idsTo) {
+        int[] key = new int[to - from];
+        for (int i = 0; i < key.length; i++) key[i] = c.charAt(from + i);
+        put(key, 0, key.length, ids, idsFrom, idsTo);
+    }
+
     /** The ids cached for {@code c[from, to)}, or null. */
     int[] get(int[] c, int from, int to) {
         int h = hash(c, from, to);
