@@ -5,14 +5,17 @@ import java.util.Arrays;
 /**
  * Token ids of recently encoded words, keyed by the word's code points, looked up by a range of
  * an {@code int[]} without building a key object (open addressing). Not thread-safe: each
- * thread keeps its own (the models hold one per thread). When full it starts over empty.
+ * thread keeps its own (the models hold one per thread). It starts small (a short text on a
+ * fresh thread pays little) and doubles up to {@value #MAX_SLOTS} slots; when that is half full
+ * it starts over empty.
  */
 final class WordCache {
     static final int MAX_WORD = 64; // longer words are not cached
-    private static final int SLOTS = 1 << 16, MAX_ENTRIES = SLOTS / 2;
-    private final int[][] keys = new int[SLOTS][];
-    private final int[][] values = new int[SLOTS][];
-    private final int[] hashes = new int[SLOTS];
+    static final int MAX_SLOTS = 1 << 16;
+    private int[][] keys = new int[256][];
+    private int[][] values = new int[256][];
+    private int[] hashes = new int[256];
+    private int mask = 255;
     private int size;
 
     private static int hash(int[] c, int from, int to) {
@@ -38,14 +41,14 @@ final class WordCache {
     /** The ids cached for the chars {@code c[from, to)}, or null (keys made of chars, not code points). */
     int[] get(String c, int from, int to) {
         int h = hash(c, from, to);
-        for (int k = h & (SLOTS - 1); ; k = (k + 1) & (SLOTS - 1)) {
+        for (int k = h & mask; ; k = (k + 1) & mask) {
             int[] key = keys[k];
             if (key == null) return null;
             if (hashes[k] == h && same(key, c, from, to)) return values[k];
         }
     }
 
-    /** Caches the ids of the chars {@code c[from, to)}. */
+    /** Caches the ids of the chars {@code c[from, to)}; the word must not be cached yet. */
     void put(String c, int from, int to, int[] ids, int idsFrom, int idsTo) {
         int[] key = new int[to - from];
         for (int i = 0; i < key.length; i++) key[i] = c.charAt(from + i);
@@ -55,29 +58,45 @@ final class WordCache {
     /** The ids cached for {@code c[from, to)}, or null. */
     int[] get(int[] c, int from, int to) {
         int h = hash(c, from, to);
-        for (int k = h & (SLOTS - 1); ; k = (k + 1) & (SLOTS - 1)) {
+        for (int k = h & mask; ; k = (k + 1) & mask) {
             int[] key = keys[k];
             if (key == null) return null;
             if (hashes[k] == h && Arrays.equals(key, 0, key.length, c, from, to)) return values[k];
         }
     }
 
-    /** Caches the ids of {@code c[from, to)} (copies both). */
+    /** Caches the ids of {@code c[from, to)} (copies both); the word must not be cached yet (a {@link #get} just missed). */
     void put(int[] c, int from, int to, int[] ids, int idsFrom, int idsTo) {
-        if (size >= MAX_ENTRIES) {
-            Arrays.fill(keys, null);
-            Arrays.fill(values, null);
-            size = 0;
+        if (2 * (size + 1) > keys.length) {
+            if (keys.length < MAX_SLOTS) {
+                grow();
+            } else {
+                Arrays.fill(keys, null);
+                Arrays.fill(values, null);
+                size = 0;
+            }
         }
-        int h = hash(c, from, to);
-        int k = h & (SLOTS - 1);
-        while (keys[k] != null) {
-            if (hashes[k] == h && Arrays.equals(keys[k], 0, keys[k].length, c, from, to)) return;
-            k = (k + 1) & (SLOTS - 1);
-        }
-        keys[k] = Arrays.copyOfRange(c, from, to);
-        values[k] = Arrays.copyOfRange(ids, idsFrom, idsTo);
+        insert(Arrays.copyOfRange(c, from, to), Arrays.copyOfRange(ids, idsFrom, idsTo), hash(c, from, to));
+    }
+
+    private void insert(int[] key, int[] value, int h) {
+        int k = h & mask;
+        while (keys[k] != null) k = (k + 1) & mask;
+        keys[k] = key;
+        values[k] = value;
         hashes[k] = h;
         size++;
+    }
+
+    private void grow() {
+        int[][] oldKeys = keys, oldValues = values;
+        int[] oldHashes = hashes;
+        int cap = oldKeys.length * 2;
+        keys = new int[cap][];
+        values = new int[cap][];
+        hashes = new int[cap];
+        mask = cap - 1;
+        size = 0;
+        for (int i = 0; i < oldKeys.length; i++) if (oldKeys[i] != null) insert(oldKeys[i], oldValues[i], oldHashes[i]);
     }
 }
