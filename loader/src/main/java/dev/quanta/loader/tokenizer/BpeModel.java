@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Byte-level BPE ({@code tokenizer.ggml.model = gpt2}), as llama.cpp's llm_tokenizer_bpe: the
@@ -29,8 +28,7 @@ final class BpeModel {
     private final int[] mergeRank;
     private final int[] mergeResult;
     private final int mergeMask;
-    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
-    private static final int CACHE_MAX = 1 << 16;
+    private final ThreadLocal<WordCache> cache = ThreadLocal.withInitial(WordCache::new); // per model and thread
 
     BpeModel(String[] tokens, TokenMap map, String[] merges, PreTokenizer pre, boolean ignoreMerges) {
         this.map = map;
@@ -116,15 +114,18 @@ final class BpeModel {
         int[] cps = Unicode.codepoints(text);
         PreTokenizer.Bounds b = pre.split(cps, 0, cps.length);
         Session s = SESSION.get();
-        for (int k = 0; k + 1 < b.n; k++) encodeWord(cps, b.a[k], b.a[k + 1], s, out);
+        WordCache wc = cache.get();
+        for (int k = 0; k + 1 < b.n; k++) encodeWord(cps, b.a[k], b.a[k + 1], s, wc, out);
     }
 
-    private void encodeWord(int[] cps, int from, int to, Session s, IntList out) {
-        String key = new String(cps, from, to - from);
-        int[] cached = cache.get(key);
-        if (cached != null) {
-            out.addAll(cached);
-            return;
+    private void encodeWord(int[] cps, int from, int to, Session s, WordCache wc, IntList out) {
+        boolean cacheable = to - from <= WordCache.MAX_WORD;
+        if (cacheable) {
+            int[] cached = wc.get(cps, from, to);
+            if (cached != null) {
+                out.addAll(cached);
+                return;
+            }
         }
         int mark = out.n;
         s.ensure((to - from) * 4);
@@ -136,8 +137,7 @@ final class BpeModel {
         } else {
             mergeWord(s, nb, out);
         }
-        if (cache.size() >= CACHE_MAX) cache.clear();
-        cache.put(key, Arrays.copyOfRange(out.a, mark, out.n));
+        if (cacheable) wc.put(cps, from, to, out.a, mark, out.n);
     }
 
     private void mergeWord(Session s, int n, IntList out) {

@@ -166,21 +166,63 @@ final class PreTokenizer {
 
     /** {@code P?C+}, {@code C} or {@code C{1,max}} where P is nothing, a space or {@code \s}. */
     static Pattern run(IntPredicate cls, Prefix prefix, int max) {
-        return (c, p, e) -> {
+        return new Run(cls, prefix, max);
+    }
+
+    /**
+     * The pattern of {@link #run}. The class is a bit table over the Basic Multilingual Plane
+     * (computed once from the predicate), so the scan makes no predicate call per character
+     * there; its own {@link #splitPiece} keeps the call to {@link #matchAt} direct.
+     */
+    static final class Run implements Pattern {
+        private final IntPredicate cls;
+        private final Prefix prefix;
+        private final int max;
+        private final long[] bmp = new long[1 << 10];
+
+        Run(IntPredicate cls, Prefix prefix, int max) {
+            this.cls = cls;
+            this.prefix = prefix;
+            this.max = max;
+            for (int cp = 0; cp < 0x10000; cp++) if (cls.test(cp)) bmp[cp >>> 6] |= 1L << cp;
+        }
+
+        private boolean in(int cp) {
+            return cp >= 0 && cp < 0x10000 ? (bmp[cp >>> 6] & (1L << cp)) != 0 : cls.test(cp);
+        }
+
+        @Override
+        public int matchAt(int[] c, int p, int e) {
             int q = p;
-            if (prefix != Prefix.NONE && p + 1 < e && cls.test(c[p + 1])
+            if (prefix != Prefix.NONE && p + 1 < e && in(c[p + 1])
                     && (prefix == Prefix.SPACE ? c[p] == ' ' : Unicode.isWhitespace(c[p]))) {
                 q = p + 1;
-            } else if (!cls.test(c[p])) {
+            } else if (!in(c[p])) {
                 return -1;
             }
             int n = 0;
-            while (q < e && n < max && cls.test(c[q])) {
+            while (q < e && n < max && in(c[q])) {
                 q++;
                 n++;
             }
             return q;
-        };
+        }
+
+        @Override
+        public void splitPiece(int[] c, int s, int e, Bounds out) {
+            int pos = s, gap = s;
+            while (pos < e) {
+                int m = matchAt(c, pos, e);
+                if (m > pos) {
+                    if (gap < pos) out.add(pos);
+                    out.add(m);
+                    pos = gap = m;
+                } else {
+                    pos++;
+                }
+            }
+            if (gap < e) out.add(e);
+        }
     }
 
     /** {@code \s+$}: the whitespace that ends the piece. */

@@ -57,6 +57,8 @@ public final class Tokenizer {
     private final boolean addBos, addEos, addSpacePrefix, cleanSpaces, removeExtraWhitespaces;
     private final BitSet eog = new BitSet();
     private final int[] specialTokens; // control / user-defined / unknown, longest text first
+    private final Map<Character, int[]> specialByFirst = new java.util.HashMap<>(); // first char -> indexes into specialTokens
+    private final long[] specialFirstBits = new long[1024];                           // the chars that start a special token
     private final byte[][] pieces;      // token_to_piece(special = true)
     private final int[] byteTokens = new int[256];
     private final SpmModel spm;
@@ -240,6 +242,13 @@ public final class Tokenizer {
         for (int id : special) byteLen[id] = toks[id].getBytes(StandardCharsets.UTF_8).length;
         special.sort((a, b) -> Integer.compare(byteLen[b], byteLen[a]));
         this.specialTokens = special.stream().mapToInt(Integer::intValue).toArray();
+        Map<Character, List<Integer>> byFirst = new java.util.HashMap<>();
+        for (int k = 0; k < specialTokens.length; k++) byFirst.computeIfAbsent(toks[specialTokens[k]].charAt(0), c -> new ArrayList<>()).add(k);
+        for (Map.Entry<Character, List<Integer>> e : byFirst.entrySet()) {
+            specialByFirst.put(e.getKey(), e.getValue().stream().mapToInt(Integer::intValue).toArray());
+            char c = e.getKey();
+            specialFirstBits[c >>> 6] |= 1L << c;
+        }
 
         // per-model attribute quirks (llama.cpp sets these after the caches)
         String name = m.has("general.name") ? m.getString("general.name").toLowerCase(Locale.ROOT) : "";
@@ -270,7 +279,7 @@ public final class Tokenizer {
         // the tokenizer proper
         switch (kind) {
             case SPM -> {
-                spm = new SpmModel(this, map, sc);
+                spm = new SpmModel(this, map, toks, sc);
                 bpe = null;
                 wpm = null;
             }
@@ -368,6 +377,11 @@ public final class Tokenizer {
         return -1;
     }
 
+    /** The SentencePiece model (null unless {@link Kind#SPM}); for tests. */
+    SpmModel spmModel() {
+        return spm;
+    }
+
     int byteToToken(int b) {
         return byteTokens[b];
     }
@@ -461,11 +475,12 @@ public final class Tokenizer {
         // fragments as [start, end) of text, or a token: (-1 - id, 0)
         List<int[]> fr = new ArrayList<>();
         fr.add(new int[] {0, text.length()});
-        for (int id : specialTokens) {
+        BitSet present = specialPresent(text, parseSpecial);
+        for (int k = 0; k < specialTokens.length; k++) {
+            if (!present.get(k)) continue;
+            int id = specialTokens[k];
             int a = attrs[id];
-            if (!parseSpecial && (a & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0) continue;
             String t = tokens[id];
-            if (text.indexOf(t) < 0) continue;
             List<int[]> next = new ArrayList<>(fr.size() + 4);
             for (int[] f : fr) {
                 if (f[0] < 0) {
@@ -474,7 +489,7 @@ public final class Tokenizer {
                 }
                 int start = f[0], end = f[1];
                 while (true) {
-                    int at = text.indexOf(t, start);
+                    int at = text.indexOf(t, start, end);
                     if (at < 0 || at + t.length() > end) {
                         if (start < end) next.add(new int[] {start, end});
                         break;
@@ -492,6 +507,28 @@ public final class Tokenizer {
         }
         for (int[] f : fr) frags.add(f[0] < 0 ? (Object) (-1 - f[0]) : text.substring(f[0], f[1]));
         return frags;
+    }
+
+    /**
+     * Which special tokens (by index into {@link #specialTokens}) occur anywhere in the text, in
+     * one pass over it: at each character that starts some special token, the tokens starting
+     * with it are compared in place. Control and unknown tokens count only with {@code parseSpecial}.
+     */
+    private BitSet specialPresent(String text, boolean parseSpecial) {
+        BitSet present = new BitSet(specialTokens.length);
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if ((specialFirstBits[c >>> 6] & (1L << c)) == 0) continue;
+            int[] cands = specialByFirst.get(c);
+            for (int k : cands) {
+                if (present.get(k)) continue;
+                int id = specialTokens[k];
+                if (!parseSpecial && (attrs[id] & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0) continue;
+                if (text.startsWith(tokens[id], i)) present.set(k);
+            }
+        }
+        return present;
     }
 
     private static boolean isCSpace(char c) {
