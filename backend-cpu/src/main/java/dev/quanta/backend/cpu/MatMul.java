@@ -121,7 +121,14 @@ final class MatMul {
                 }
             }
             for (; j < m; j++) {
-                for (int i = g; i < gEnd; i++) y.set(F32, yOff + ((long) j * n + i) * 4, kern.dot1(w, wOff + i * wRowStride, act, j));
+                long p = yOff + (long) j * n * 4;
+                int i = g;
+                for (; i + 1 < gEnd; i += 2) { // decode GEMV: two weight rows per activation load
+                    kern.dot1x2(w, wOff + i * wRowStride, wOff + (i + 1) * wRowStride, act, j, o);
+                    y.set(F32, p + i * 4L, o[0]);
+                    y.set(F32, p + (i + 1) * 4L, o[1]);
+                }
+                if (i < gEnd) y.set(F32, p + i * 4L, kern.dot1(w, wOff + i * wRowStride, act, j));
             }
         }
     }
