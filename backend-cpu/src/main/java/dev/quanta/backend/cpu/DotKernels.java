@@ -33,6 +33,7 @@ abstract class DotKernels {
     static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** True when the activations are Q8 blocks ({@link Activations#qa}); false for F32 ({@link Activations#xa}). */
@@ -68,6 +69,7 @@ abstract class DotKernels {
             case BF16 -> s ? new ScalarDotKernels.BF16() : new BF16();
             case Q4_K -> s ? new KQuantKernels.ScalarQ4_K() : new KQuantKernels.Q4_K();
             case Q6_K -> s ? new KQuantKernels.ScalarQ6_K() : new KQuantKernels.Q6_K();
+            case Q4_1, Q5_0, Q5_1, IQ4_NL -> Q32Kernels.forType(type, s);
             default -> QuantCodecs.supported(type) && !type.isRetired() && type.blockSize > 0 ? new DequantRow(type) : null;
         };
     }
