@@ -47,6 +47,11 @@ abstract class DotKernels {
     /** dot(weight row at w[off..], activation row j), k = a.k elements. */
     abstract float dot1(MemorySegment w, long off, Activations a, int j);
 
+    /** True when {@link #dot1x2} is a kernel of its own (MatMul then pairs weight rows in GEMV); else MatMul calls {@link #dot1} per row. */
+    boolean pairsRows() {
+        return false;
+    }
+
     /** out[0] = dot(weight row at w[off0..], activation row j), out[1] the same for the row at w[off1..] (decode GEMV: one activation load for two rows). */
     void dot1x2(MemorySegment w, long off0, long off1, Activations a, int j, float[] out) {
         out[0] = dot1(w, off0, a, j);
@@ -141,6 +146,9 @@ abstract class DotKernels {
             }
             return sum;
         }
+
+        @Override
+        boolean pairsRows() { return true; }
 
         /** Two weight rows against activation row j: each activation load serves both rows. */
         @Override
@@ -255,6 +263,9 @@ abstract class DotKernels {
             }
             return sum;
         }
+
+        @Override
+        boolean pairsRows() { return true; }
 
         /** Two weight rows against activation row j: each activation load serves both rows. */
         @Override
