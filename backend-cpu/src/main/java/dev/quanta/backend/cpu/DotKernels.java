@@ -33,6 +33,7 @@ abstract class DotKernels {
     static final ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** True when the activations are Q8 blocks ({@link Activations#qa}); false for F32 ({@link Activations#xa}). */
@@ -45,6 +46,17 @@ abstract class DotKernels {
 
     /** dot(weight row at w[off..], activation row j), k = a.k elements. */
     abstract float dot1(MemorySegment w, long off, Activations a, int j);
+
+    /** True when {@link #dot1x2} is a kernel of its own (MatMul then pairs weight rows in GEMV); else MatMul calls {@link #dot1} per row. */
+    boolean pairsRows() {
+        return false;
+    }
+
+    /** out[0] = dot(weight row at w[off0..], activation row j), out[1] the same for the row at w[off1..] (decode GEMV: one activation load for two rows). */
+    void dot1x2(MemorySegment w, long off0, long off1, Activations a, int j, float[] out) {
+        out[0] = dot1(w, off0, a, j);
+        out[1] = dot1(w, off1, a, j);
+    }
 
     /** out[r] = dot(weight row, activation row j + r) for r in 0..3. */
     void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
@@ -62,6 +74,7 @@ abstract class DotKernels {
             case BF16 -> s ? new ScalarDotKernels.BF16() : new BF16();
             case Q4_K -> s ? new KQuantKernels.ScalarQ4_K() : new KQuantKernels.Q4_K();
             case Q6_K -> s ? new KQuantKernels.ScalarQ6_K() : new KQuantKernels.Q6_K();
+            case Q4_1, Q5_0, Q5_1, IQ4_NL -> Q32Kernels.forType(type, s);
             default -> QuantCodecs.supported(type) && !type.isRetired() && type.blockSize > 0 ? new DequantRow(type) : null;
         };
     }
@@ -90,20 +103,15 @@ abstract class DotKernels {
     }
 
     // ---- Q8_0 x Q8 ----------------------------------------------------------------------------
+    //
+    // The hot loops below are written flat, with no calls to our own helpers: C2 counts a helper
+    // against NodeCountInliningCutoff (and refuses to inline one already compiled into a big
+    // method), and a vector helper left out of line boxes its arguments. Which of these happened
+    // depended on compile order, so the same model ran prefill at 3 or 10+ tokens/s from run to
+    // run. Only Vector API calls (force-inlined) and JDK intrinsics appear in them.
 
     static final class Q8_0 extends DotKernels {
         boolean quantizedActivations() { return true; }
-
-        /** Integer dot of the 32 quants of the block at w[off] with activations qa[ao..ao+32). */
-        static IntVector block(MemorySegment w, long off, short[] qa, int ao) {
-            IntVector is = IntVector.zero(I);
-            for (int c = 0; c < 32; c += 2 * C) {
-                ShortVector p = widen(w, off + 2 + c).mul(ShortVector.fromArray(SC, qa, ao + c))
-                        .add(widen(w, off + 2 + c + C).mul(ShortVector.fromArray(SC, qa, ao + c + C)));
-                is = toInts(is, p);
-            }
-            return is;
-        }
 
         float dot1(MemorySegment w, long off, Activations a, int j) {
             short[] qa = a.qa;
@@ -112,11 +120,62 @@ abstract class DotKernels {
             // two accumulators: the FMA chain, not the arithmetic, would otherwise bound the loop
             FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
             for (; b + 1 < nb; b += 2, off += 68, ao += 64) {
-                acc0 = fmaBlock(block(w, off, qa, ao), h2f(w, off) * da[ao >> 5], acc0);
-                acc1 = fmaBlock(block(w, off + 34, qa, ao + 32), h2f(w, off + 34) * da[(ao >> 5) + 1], acc1);
+                IntVector i0 = IntVector.zero(I), i1 = i0;
+                for (int c = 0; c < 32; c += 2 * C) {
+                    ShortVector x0 = ShortVector.fromArray(SC, qa, ao + c), x1 = ShortVector.fromArray(SC, qa, ao + c + C);
+                    ShortVector y0 = ShortVector.fromArray(SC, qa, ao + 32 + c), y1 = ShortVector.fromArray(SC, qa, ao + 32 + c + C);
+                    ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(BC, w, off + 2 + c, LE).convertShape(VectorOperators.B2S, SC, 0)).mul(x0)
+                            .add(((ShortVector) ByteVector.fromMemorySegment(BC, w, off + 2 + c + C, LE).convertShape(VectorOperators.B2S, SC, 0)).mul(x1));
+                    ShortVector q = ((ShortVector) ByteVector.fromMemorySegment(BC, w, off + 36 + c, LE).convertShape(VectorOperators.B2S, SC, 0)).mul(y0)
+                            .add(((ShortVector) ByteVector.fromMemorySegment(BC, w, off + 36 + c + C, LE).convertShape(VectorOperators.B2S, SC, 0)).mul(y1));
+                    for (int part = 0; part < PARTS; part++) {
+                        i0 = i0.add(p.convertShape(VectorOperators.S2I, I, part));
+                        i1 = i1.add(q.convertShape(VectorOperators.S2I, I, part));
+                    }
+                }
+                acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off)) * da[ao >> 5]), acc0);
+                acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off + 34)) * da[(ao >> 5) + 1]), acc1);
             }
-            if (b < nb) acc0 = fmaBlock(block(w, off, qa, ao), h2f(w, off) * da[ao >> 5], acc0);
-            return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            if (b < nb) {
+                int s = 0;
+                for (int i = 0; i < 32; i++) s += w.get(I8, off + 2 + i) * qa[ao + i];
+                sum += s * (Float.float16ToFloat(w.get(S16, off)) * da[ao >> 5]);
+            }
+            return sum;
+        }
+
+        @Override
+        boolean pairsRows() { return true; }
+
+        /** Two weight rows against activation row j: each activation load serves both rows. */
+        @Override
+        void dot1x2(MemorySegment w, long off0, long off1, Activations a, int j, float[] out) {
+            short[] qa = a.qa;
+            float[] da = a.da;
+            int ao = j * a.k, nb = a.k >> 5;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            for (int b = 0; b < nb; b++, off0 += 34, off1 += 34, ao += 32) {
+                IntVector i0 = IntVector.zero(I), i1 = i0;
+                for (int c = 0; c < 32; c += 2 * C) {
+                    ShortVector x0 = ShortVector.fromArray(SC, qa, ao + c), x1 = ShortVector.fromArray(SC, qa, ao + c + C);
+                    ShortVector p = ((ShortVector) ByteVector.fromMemorySegment(BC, w, off0 + 2 + c, LE).convertShape(VectorOperators.B2S, SC, 0)).mul(x0)
+                            .add(((ShortVector) ByteVector.fromMemorySegment(BC, w, off0 + 2 + c + C, LE).convertShape(VectorOperators.B2S, SC, 0)).mul(x1));
+                    ShortVector q = ((ShortVector) ByteVector.fromMemorySegment(BC, w, off1 + 2 + c, LE).convertShape(VectorOperators.B2S, SC, 0)).mul(x0)
+                            .add(((ShortVector) ByteVector.fromMemorySegment(BC, w, off1 + 2 + c + C, LE).convertShape(VectorOperators.B2S, SC, 0)).mul(x1));
+                    for (int part = 0; part < PARTS; part++) {
+                        i0 = i0.add(p.convertShape(VectorOperators.S2I, I, part));
+                        i1 = i1.add(q.convertShape(VectorOperators.S2I, I, part));
+                    }
+                }
+                float dx = da[ao >> 5];
+                acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off0)) * dx), acc0);
+                acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off1)) * dx), acc1);
+            }
+            out[0] = acc0.reduceLanes(VectorOperators.ADD);
+            out[1] = acc1.reduceLanes(VectorOperators.ADD);
         }
 
         @Override
@@ -129,17 +188,24 @@ abstract class DotKernels {
             for (int b = 0; b < nb; b++, off += 34, a0 += 32, a1 += 32, a2 += 32, a3 += 32) {
                 IntVector i0 = IntVector.zero(I), i1 = i0, i2 = i0, i3 = i0;
                 for (int c = 0; c < 32; c += 2 * C) {
-                    ShortVector w0 = widen(w, off + 2 + c), w1 = widen(w, off + 2 + c + C);
-                    i0 = toInts(i0, w0.mul(ShortVector.fromArray(SC, qa, a0 + c)).add(w1.mul(ShortVector.fromArray(SC, qa, a0 + c + C))));
-                    i1 = toInts(i1, w0.mul(ShortVector.fromArray(SC, qa, a1 + c)).add(w1.mul(ShortVector.fromArray(SC, qa, a1 + c + C))));
-                    i2 = toInts(i2, w0.mul(ShortVector.fromArray(SC, qa, a2 + c)).add(w1.mul(ShortVector.fromArray(SC, qa, a2 + c + C))));
-                    i3 = toInts(i3, w0.mul(ShortVector.fromArray(SC, qa, a3 + c)).add(w1.mul(ShortVector.fromArray(SC, qa, a3 + c + C))));
+                    ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BC, w, off + 2 + c, LE).convertShape(VectorOperators.B2S, SC, 0);
+                    ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BC, w, off + 2 + c + C, LE).convertShape(VectorOperators.B2S, SC, 0);
+                    ShortVector p0 = w0.mul(ShortVector.fromArray(SC, qa, a0 + c)).add(w1.mul(ShortVector.fromArray(SC, qa, a0 + c + C)));
+                    ShortVector p1 = w0.mul(ShortVector.fromArray(SC, qa, a1 + c)).add(w1.mul(ShortVector.fromArray(SC, qa, a1 + c + C)));
+                    ShortVector p2 = w0.mul(ShortVector.fromArray(SC, qa, a2 + c)).add(w1.mul(ShortVector.fromArray(SC, qa, a2 + c + C)));
+                    ShortVector p3 = w0.mul(ShortVector.fromArray(SC, qa, a3 + c)).add(w1.mul(ShortVector.fromArray(SC, qa, a3 + c + C)));
+                    for (int part = 0; part < PARTS; part++) {
+                        i0 = i0.add(p0.convertShape(VectorOperators.S2I, I, part));
+                        i1 = i1.add(p1.convertShape(VectorOperators.S2I, I, part));
+                        i2 = i2.add(p2.convertShape(VectorOperators.S2I, I, part));
+                        i3 = i3.add(p3.convertShape(VectorOperators.S2I, I, part));
+                    }
                 }
-                float d = h2f(w, off);
-                c0 = fmaBlock(i0, d * da[a0 >> 5], c0);
-                c1 = fmaBlock(i1, d * da[a1 >> 5], c1);
-                c2 = fmaBlock(i2, d * da[a2 >> 5], c2);
-                c3 = fmaBlock(i3, d * da[a3 >> 5], c3);
+                float d = Float.float16ToFloat(w.get(S16, off));
+                c0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d * da[a0 >> 5]), c0);
+                c1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d * da[a1 >> 5]), c1);
+                c2 = ((FloatVector) i2.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d * da[a2 >> 5]), c2);
+                c3 = ((FloatVector) i3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d * da[a3 >> 5]), c3);
             }
             out[0] = c0.reduceLanes(VectorOperators.ADD);
             out[1] = c1.reduceLanes(VectorOperators.ADD);
@@ -150,25 +216,15 @@ abstract class DotKernels {
 
     // ---- Q4_0 x Q8 ----------------------------------------------------------------------------
 
+    /**
+     * sum((q - 8)·a) = sum(q·a) - 8·sum(a): the offset is folded into a scalar correction with the
+     * activation block sums ({@link Activations#sa}), saving two vector subtractions per block.
+     * Nibbles are zero-extended to int16 lanes, low nibbles meet activations 0..15 and high nibbles
+     * 16..31 of the block.
+     */
     static final class Q4_0 extends DotKernels {
         boolean quantizedActivations() { return true; }
 
-        /** Integer dot of the block at w[off] (quants as stored, 0..15) with qa[ao..ao+32); the -8 offset is applied by the caller. */
-        static IntVector block(MemorySegment w, long off, short[] qa, int ao) {
-            IntVector is = IntVector.zero(I);
-            for (int c = 0; c < 16; c += C) {
-                ShortVector s = widenUnsigned(w, off + 2 + c);
-                ShortVector p = s.and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, ao + c))
-                        .add(s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SC, qa, ao + 16 + c)));
-                is = toInts(is, p);
-            }
-            return is;
-        }
-
-        /**
-         * sum((q - 8)·a) = sum(q·a) - 8·sum(a): the offset is folded into a scalar correction with
-         * the activation block sums, saving two vector subtractions per block.
-         */
         float dot1(MemorySegment w, long off, Activations a, int j) {
             short[] qa = a.qa;
             float[] da = a.da;
@@ -177,55 +233,114 @@ abstract class DotKernels {
             FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
             float corr = 0;
             for (; b + 1 < nb; b += 2, off += 36, ao += 64) {
-                float d0 = h2f(w, off) * da[ao >> 5], d1 = h2f(w, off + 18) * da[(ao >> 5) + 1];
-                acc0 = fmaBlock(block(w, off, qa, ao), d0, acc0);
-                acc1 = fmaBlock(block(w, off + 18, qa, ao + 32), d1, acc1);
+                IntVector i0 = IntVector.zero(I), i1 = i0;
+                for (int c = 0; c < 16; c += C) {
+                    ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BC, w, off + 2 + c, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
+                    ShortVector t = (ShortVector) ByteVector.fromMemorySegment(BC, w, off + 20 + c, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
+                    ShortVector p = s.and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, ao + c))
+                            .add(s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SC, qa, ao + 16 + c)));
+                    ShortVector q = t.and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, ao + 32 + c))
+                            .add(t.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SC, qa, ao + 48 + c)));
+                    for (int part = 0; part < PARTS; part++) {
+                        i0 = i0.add(p.convertShape(VectorOperators.S2I, I, part));
+                        i1 = i1.add(q.convertShape(VectorOperators.S2I, I, part));
+                    }
+                }
+                float d0 = Float.float16ToFloat(w.get(S16, off)) * da[ao >> 5];
+                float d1 = Float.float16ToFloat(w.get(S16, off + 18)) * da[(ao >> 5) + 1];
+                acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d0), acc0);
+                acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d1), acc1);
                 corr += d0 * sa[ao >> 5] + d1 * sa[(ao >> 5) + 1];
             }
+            float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * corr;
             if (b < nb) {
-                float d0 = h2f(w, off) * da[ao >> 5];
-                acc0 = fmaBlock(block(w, off, qa, ao), d0, acc0);
-                corr += d0 * sa[ao >> 5];
+                int s = 0;
+                for (int i = 0; i < 16; i++) {
+                    int q = w.get(I8, off + 2 + i) & 0xff;
+                    s += ((q & 15) - 8) * qa[ao + i] + ((q >>> 4) - 8) * qa[ao + 16 + i];
+                }
+                sum += s * (Float.float16ToFloat(w.get(S16, off)) * da[ao >> 5]);
             }
-            return acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * corr;
+            return sum;
         }
 
-        /**
-         * Two activation rows per pass over the weight block. A four-row tile like Q8_0's ran
-         * 3-5x slower per row under C2 on JDK 25 (measured with the bench's DotProbe-style loop), so
-         * Q4_0 pairs rows instead.
-         */
+        @Override
+        boolean pairsRows() { return true; }
+
+        /** Two weight rows against activation row j: each activation load serves both rows. */
+        @Override
+        void dot1x2(MemorySegment w, long off0, long off1, Activations a, int j, float[] out) {
+            short[] qa = a.qa;
+            float[] da = a.da;
+            int[] sa = a.sa;
+            int ao = j * a.k, nb = a.k >> 5;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
+            float e0 = 0, e1 = 0;
+            for (int b = 0; b < nb; b++, off0 += 18, off1 += 18, ao += 32) {
+                IntVector i0 = IntVector.zero(I), i1 = i0;
+                for (int c = 0; c < 16; c += C) {
+                    ShortVector lo = ShortVector.fromArray(SC, qa, ao + c), hi = ShortVector.fromArray(SC, qa, ao + 16 + c);
+                    ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BC, w, off0 + 2 + c, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
+                    ShortVector t = (ShortVector) ByteVector.fromMemorySegment(BC, w, off1 + 2 + c, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
+                    ShortVector p = s.and((short) 0x0f).mul(lo).add(s.lanewise(VectorOperators.LSHR, 4).mul(hi));
+                    ShortVector q = t.and((short) 0x0f).mul(lo).add(t.lanewise(VectorOperators.LSHR, 4).mul(hi));
+                    for (int part = 0; part < PARTS; part++) {
+                        i0 = i0.add(p.convertShape(VectorOperators.S2I, I, part));
+                        i1 = i1.add(q.convertShape(VectorOperators.S2I, I, part));
+                    }
+                }
+                float dx = da[ao >> 5], sx = sa[ao >> 5];
+                float d0 = Float.float16ToFloat(w.get(S16, off0)) * dx, d1 = Float.float16ToFloat(w.get(S16, off1)) * dx;
+                acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d0), acc0);
+                acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d1), acc1);
+                e0 += d0 * sx;
+                e1 += d1 * sx;
+            }
+            out[0] = acc0.reduceLanes(VectorOperators.ADD) - 8 * e0;
+            out[1] = acc1.reduceLanes(VectorOperators.ADD) - 8 * e1;
+        }
+
+        /** Four activation rows per pass over the weight block (the nibbles are unpacked once). */
         @Override
         void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
-            dot2(w, off, a, j, out, 0);
-            dot2(w, off, a, j + 2, out, 2);
-        }
-
-        private static void dot2(MemorySegment w, long off, Activations a, int j, float[] out, int o) {
             short[] qa = a.qa;
             float[] da = a.da;
             int[] sa = a.sa;
             int k = a.k, nb = k >> 5;
-            int a0 = j * k, a1 = a0 + k;
-            FloatVector c0 = FloatVector.zero(F), c1 = c0;
-            float e0 = 0, e1 = 0;
-            for (int b = 0; b < nb; b++, off += 18, a0 += 32, a1 += 32) {
-                IntVector i0 = IntVector.zero(I), i1 = i0;
+            int a0 = j * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+            FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+            float e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+            for (int b = 0; b < nb; b++, off += 18, a0 += 32, a1 += 32, a2 += 32, a3 += 32) {
+                IntVector i0 = IntVector.zero(I), i1 = i0, i2 = i0, i3 = i0;
                 for (int c = 0; c < 16; c += C) {
-                    ShortVector s = widenUnsigned(w, off + 2 + c);
+                    ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BC, w, off + 2 + c, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
                     ShortVector l = s.and((short) 0x0f), h = s.lanewise(VectorOperators.LSHR, 4);
-                    i0 = toInts(i0, l.mul(ShortVector.fromArray(SC, qa, a0 + c)).add(h.mul(ShortVector.fromArray(SC, qa, a0 + 16 + c))));
-                    i1 = toInts(i1, l.mul(ShortVector.fromArray(SC, qa, a1 + c)).add(h.mul(ShortVector.fromArray(SC, qa, a1 + 16 + c))));
+                    ShortVector p0 = l.mul(ShortVector.fromArray(SC, qa, a0 + c)).add(h.mul(ShortVector.fromArray(SC, qa, a0 + 16 + c)));
+                    ShortVector p1 = l.mul(ShortVector.fromArray(SC, qa, a1 + c)).add(h.mul(ShortVector.fromArray(SC, qa, a1 + 16 + c)));
+                    ShortVector p2 = l.mul(ShortVector.fromArray(SC, qa, a2 + c)).add(h.mul(ShortVector.fromArray(SC, qa, a2 + 16 + c)));
+                    ShortVector p3 = l.mul(ShortVector.fromArray(SC, qa, a3 + c)).add(h.mul(ShortVector.fromArray(SC, qa, a3 + 16 + c)));
+                    for (int part = 0; part < PARTS; part++) {
+                        i0 = i0.add(p0.convertShape(VectorOperators.S2I, I, part));
+                        i1 = i1.add(p1.convertShape(VectorOperators.S2I, I, part));
+                        i2 = i2.add(p2.convertShape(VectorOperators.S2I, I, part));
+                        i3 = i3.add(p3.convertShape(VectorOperators.S2I, I, part));
+                    }
                 }
-                float d = h2f(w, off);
-                float d0 = d * da[a0 >> 5], d1 = d * da[a1 >> 5];
-                c0 = fmaBlock(i0, d0, c0);
-                c1 = fmaBlock(i1, d1, c1);
+                float d = Float.float16ToFloat(w.get(S16, off));
+                float d0 = d * da[a0 >> 5], d1 = d * da[a1 >> 5], d2 = d * da[a2 >> 5], d3 = d * da[a3 >> 5];
+                c0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d0), c0);
+                c1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d1), c1);
+                c2 = ((FloatVector) i2.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d2), c2);
+                c3 = ((FloatVector) i3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d3), c3);
                 e0 += d0 * sa[a0 >> 5];
                 e1 += d1 * sa[a1 >> 5];
+                e2 += d2 * sa[a2 >> 5];
+                e3 += d3 * sa[a3 >> 5];
             }
-            out[o] = c0.reduceLanes(VectorOperators.ADD) - 8 * e0;
-            out[o + 1] = c1.reduceLanes(VectorOperators.ADD) - 8 * e1;
+            out[0] = c0.reduceLanes(VectorOperators.ADD) - 8 * e0;
+            out[1] = c1.reduceLanes(VectorOperators.ADD) - 8 * e1;
+            out[2] = c2.reduceLanes(VectorOperators.ADD) - 8 * e2;
+            out[3] = c3.reduceLanes(VectorOperators.ADD) - 8 * e3;
         }
     }
 

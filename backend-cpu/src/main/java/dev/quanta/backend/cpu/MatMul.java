@@ -105,6 +105,7 @@ final class MatMul {
         int i1 = Math.min(n, CpuThreadPool.start(groups, part + 1, parts) * ROW_GROUP);
         float[] o = out4[tid];
         DotKernels kern = kernel;
+        boolean pairs = kern.pairsRows();
         MemorySegment w = this.w, y = this.y;
         for (int g = i0; g < i1; g += ROW_GROUP) {
             int gEnd = Math.min(i1, g + ROW_GROUP);
@@ -121,7 +122,14 @@ final class MatMul {
                 }
             }
             for (; j < m; j++) {
-                for (int i = g; i < gEnd; i++) y.set(F32, yOff + ((long) j * n + i) * 4, kern.dot1(w, wOff + i * wRowStride, act, j));
+                long p = yOff + (long) j * n * 4;
+                int i = g;
+                if (pairs) for (; i + 1 < gEnd; i += 2) { // decode GEMV: two weight rows per activation load
+                    kern.dot1x2(w, wOff + i * wRowStride, wOff + (i + 1) * wRowStride, act, j, o);
+                    y.set(F32, p + i * 4L, o[0]);
+                    y.set(F32, p + (i + 1) * 4L, o[1]);
+                }
+                for (; i < gEnd; i++) y.set(F32, p + i * 4L, kern.dot1(w, wOff + i * wRowStride, act, j));
             }
         }
     }

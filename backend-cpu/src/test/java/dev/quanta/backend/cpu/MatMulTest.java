@@ -27,7 +27,7 @@ class MatMulTest {
     };
 
     @ParameterizedTest
-    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K"})
     void matchesReference(GgmlType type) {
         Random rnd = new Random(TestData.seed("MatMulTest." + type, 42));
         try (Stream s = CpuTestSupport.DEVICE.openStream()) {
@@ -96,6 +96,48 @@ class MatMulTest {
             double nm = CpuTestSupport.nmse(out, ref);
             assertTrue(nm < (type.isQuantized() ? 1e-3 : 1e-9), "NMSE " + nm);
             assertEquals(5 * m, y.nelements());
+        }
+    }
+
+    /**
+     * IQ4_NL has no reference quantizer: random blocks (f16 scale, random nibbles) decoded by the
+     * reference codec, against the Q8_0 round trip of x.
+     */
+    @org.junit.jupiter.api.Test
+    void iq4nlMatchesReference() {
+        Random rnd = new Random(TestData.seed("MatMulTest.IQ4_NL", 11));
+        GgmlType type = GgmlType.IQ4_NL;
+        dev.quanta.kernels.quant.QuantCodec codec = dev.quanta.kernels.quant.QuantCodecs.of(type);
+        try (Stream s = CpuTestSupport.DEVICE.openStream()) {
+            for (int[] sh : SHAPES) {
+                int k = sh[0], n = sh[1], m = sh[2];
+                long rb = type.rowBytes(k);
+                java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(rb * n + 64, 64);
+                for (long b = 0; b < rb * n; b += 18) {
+                    seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, b, Float.floatToFloat16((float) (0.005 + 0.02 * rnd.nextDouble())));
+                    for (int i = 0; i < 16; i++) seg.set(java.lang.foreign.ValueLayout.JAVA_BYTE, b + 2 + i, (byte) rnd.nextInt(256));
+                }
+                float[] wd = new float[k * n];
+                for (int r = 0; r < n; r++) codec.dequantizeRow(seg, r * rb, wd, r * k, k);
+                Tensor w = Tensor.storage("w", type, CpuTestSupport.DEVICE.wrapHost(seg, "w"), 0, k, n);
+                float[] xf = CpuTestSupport.randn(rnd, k * m, 2f);
+                float[] xd = CpuTestSupport.roundTrip(GgmlType.Q8_0, xf, k);
+                Graph g = new Graph();
+                Tensor x = g.input("x", GgmlType.F32, k, m).setFloats(xf);
+                Tensor y = g.mulMat(w, x).markOutput();
+                s.compute(g);
+                float[] out = new float[n * m];
+                s.readFloats(y, out);
+                double[] exact = new double[n * m];
+                for (int j = 0; j < m; j++)
+                    for (int i = 0; i < n; i++) {
+                        double e = 0;
+                        for (int e0 = 0; e0 < k; e0++) e += (double) wd[i * k + e0] * xd[j * k + e0];
+                        exact[j * n + i] = e;
+                    }
+                double nm = CpuTestSupport.nmse(out, exact);
+                assertTrue(nm < 1e-9, "IQ4_NL k=" + k + " n=" + n + " m=" + m + ": NMSE vs reference " + nm);
+            }
         }
     }
 }

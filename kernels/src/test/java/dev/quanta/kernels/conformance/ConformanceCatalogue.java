@@ -41,10 +41,14 @@ public final class ConformanceCatalogue {
      * inputs, whatever k is (signal and error both grow with k). The NMSE of N outputs is then
      * r0 times an F(N, N)-distributed ratio: for N ≥ 5 its 99.9% point (≈ 30) keeps it under
      * {@link #QUANT_ACT}, but one output is a single ratio of two χ²₁ samples, whose 99% point is
-     * ≈ 4000 — an output that happens to be near zero is a large relative miss. So the
-     * one-output cases get r0 · 4000 ≈ 6e-2; every case with 5 or more outputs keeps QUANT_ACT.
+     * ≈ 4000 and 99.9% point ≈ 4·10⁵ — an output that happens to be near zero is a large relative
+     * miss. With some forty such cases a 99% budget fails by chance for one seed in three (it did:
+     * Q5_1 W[32,1] with Q8 activations, NMSE 0.83, kernel bit-exact against the Q8 round trip in
+     * the CPU MatMulTest). So the one-output cases get the 99.9% point, r0 · 4·10⁵ ≈ 6.5: a check
+     * against blow-ups only, the exactness is tested per backend; every case with 5 or more
+     * outputs keeps QUANT_ACT.
      */
-    public static final double QUANT_ACT_ONE_OUTPUT = 6e-2;
+    public static final double QUANT_ACT_ONE_OUTPUT = 6.5;
     /** A whole layer with quantized weights and an F16 cache. */
     public static final double LAYER = 2e-3;
 
