@@ -69,6 +69,23 @@ public final class CaseContext {
         return t.setFloats(randn((int) t.nelements()));
     }
 
+    /**
+     * An F32 host input whose values lie exactly on the 8-bit activation grid: q / 64 with q a
+     * random integer in [-127, 127] and every 32-element block holding a ±127. Quantizing such a row
+     * to Q8_0, Q8_1 or Q8_K (what ggml's vec_dot_type does, and what a backend may do) is lossless —
+     * the scale is the power of two 1/64 — so a quantized-weight MUL_MAT is compared with the
+     * reference without the activation-rounding noise, and its budget can be strict.
+     */
+    public Tensor q8GridInput(String name, long k, long m) {
+        if (k % 32 != 0) throw new IllegalArgumentException("q8 grid rows need a multiple of 32 elements, got " + k);
+        float[] v = new float[Math.toIntExact(k * m)];
+        for (int b = 0; b < v.length / 32; b++) {
+            for (int j = 0; j < 32; j++) v[b * 32 + j] = (rnd.nextInt(255) - 127) / 64f;
+            v[b * 32 + rnd.nextInt(32)] = (rnd.nextBoolean() ? 127 : -127) / 64f;
+        }
+        return input(name, v, k, m);
+    }
+
     /** An F32 host input holding {@code values}. */
     public Tensor input(String name, float[] values, long... ne) {
         return graph.input(name, GgmlType.F32, ne).setFloats(values);
