@@ -10,6 +10,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -62,6 +64,20 @@ final class Attention {
         float[] rawF(int n) { return rf.length >= n ? rf : (rf = new float[n]); }
         short[] rawS(int n) { return rs.length >= n ? rs : (rs = new short[n]); }
         byte[] rawB(int n) { return rb.length >= n ? rb : (rb = new byte[n]); }
+        private float[] wf = new float[0];
+        private final int[] idx = new int[CHUNK];
+        private int idxStride = -1;
+
+        float[] wide(int n) { return wf.length >= n ? wf : (wf = new float[n]); }
+
+        /** idx[j] = j * rowElems: the gather map over a chunk's cells. */
+        int[] index(int rowElems) {
+            if (idxStride != rowElems) {
+                for (int j = 0; j < CHUNK; j++) idx[j] = j * rowElems;
+                idxStride = rowElems;
+            }
+            return idx;
+        }
 
         void ensure(int hd, int hdv, int rows) {
             if (kT.length < hd * CHUNK) kT = new float[hd * CHUNK];
@@ -206,6 +222,11 @@ final class Attention {
      * array code, not a segment access per element.
      */
     static void decodeT(GgmlType type, MemorySegment s, long off, long stride, int n, int nc, boolean[] vis, float[] dst, Scratch sx) {
+        int es = type == GgmlType.F32 ? 4 : type == GgmlType.F16 ? 2 : 0;
+        if (!Simd.SCALAR && es > 0 && stride % es == 0 && stride <= 4L * n * es && nc >= FL) {
+            gatherT(type == GgmlType.F16, s, off, (int) (stride / es), n, nc, vis, dst, sx);
+            return;
+        }
         switch (type) {
             case F32 -> {
                 float[] raw = sx.rawF(n);
@@ -240,6 +261,36 @@ final class Attention {
             default -> throw new IllegalArgumentException("ATTENTION: K/V of type " + type);
         }
         if (nc < CHUNK) for (int e = 0; e < n; e++) Arrays.fill(dst, e * CHUNK + nc, e * CHUNK + CHUNK, 0f);
+    }
+
+    /**
+     * decodeT for small F32/F16 rows close together (a head of a few elements, as in tiny models):
+     * the chunk's whole byte span is copied in one bulk copy and widened to floats with vector
+     * code (other heads' elements included: at most 4× the needed bytes), then each element's
+     * column is gathered across cells with vector gathers.
+     */
+    private static void gatherT(boolean f16, MemorySegment s, long off, int rowElems, int n, int nc, boolean[] vis, float[] dst, Scratch sx) {
+        int span = (nc - 1) * rowElems + n;
+        float[] wide = sx.wide(span);
+        if (f16) {
+            short[] raw = sx.rawS(span);
+            MemorySegment.copy(s, S16, off, raw, 0, span);
+            int i = 0;
+            for (; i <= span - FL; i += FL)
+                DotKernels.halfToFloat((IntVector) ShortVector.fromArray(Simd.SF, raw, i).convertShape(VectorOperators.S2I, Simd.I, 0)).intoArray(wide, i);
+            for (; i < span; i++) wide[i] = Float.float16ToFloat(raw[i]);
+        } else {
+            MemorySegment.copy(s, F32, off, wide, 0, span);
+        }
+        int[] idx = sx.index(rowElems);
+        int full = nc - nc % FL;
+        for (int e = 0; e < n; e++) {
+            int db = e * CHUNK;
+            for (int j = 0; j < full; j += FL) FloatVector.fromArray(F, wide, e, idx, j).intoArray(dst, db + j);
+            for (int j = full; j < nc; j++) dst[db + j] = wide[j * rowElems + e];
+            for (int j = nc; j < CHUNK; j++) dst[db + j] = 0f;
+        }
+        for (int j = 0; j < nc; j++) if (!vis[j]) zero(dst, n, j);
     }
 
     /** Column j of a transposed chunk set to zero: a cell no row sees is never read (its bytes may be anything). */
