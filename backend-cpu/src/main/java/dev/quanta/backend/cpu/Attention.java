@@ -9,7 +9,9 @@ import dev.quanta.kernels.graph.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -227,6 +229,10 @@ final class Attention {
             gatherT(type == GgmlType.F16, s, off, (int) (stride / es), n, nc, vis, dst, sx);
             return;
         }
+        if (!Simd.SCALAR && type == GgmlType.Q8_0 && nc >= FL) {
+            q8T(s, off, stride, n, nc, vis, dst, sx);
+            return;
+        }
         switch (type) {
             case F32 -> {
                 float[] raw = sx.rawF(n);
@@ -282,6 +288,36 @@ final class Attention {
         } else {
             MemorySegment.copy(s, F32, off, wide, 0, span);
         }
+        transpose(wide, rowElems, n, nc, vis, dst, sx);
+    }
+
+    /**
+     * decodeT for Q8_0 rows: each visible cell's blocks are widened with vector code
+     * (int8 → float, times the block scale) into a row-major buffer, then transposed by gathers.
+     */
+    private static void q8T(MemorySegment s, long off, long stride, int n, int nc, boolean[] vis, float[] dst, Scratch sx) {
+        int nb = n / 32;
+        float[] wide = sx.wide(nc * n);
+        byte[] raw = sx.rawB(34 * nb + 8); // +8: the last 8-byte load of a 128-bit pass may run past the row
+        for (int j = 0; j < nc; j++) {
+            if (!vis[j]) continue; // zeroed by transpose
+            MemorySegment.copy(s, I8, off + j * stride, raw, 0, 34 * nb);
+            for (int b = 0; b < nb; b++) {
+                int pb = 34 * b;
+                float d = Float.float16ToFloat((short) ((raw[pb] & 0xff) | (raw[pb + 1] << 8)));
+                int wb = j * n + b * 32;
+                for (int e = 0; e < 32; e += FL)
+                    ((FloatVector) ByteVector.fromArray(BYTES, raw, pb + 2 + e).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(wide, wb + e);
+            }
+        }
+        transpose(wide, n, n, nc, vis, dst, sx);
+    }
+
+    /** Byte lanes loaded per float vector's worth of int8 quants (at least FL). */
+    private static final VectorSpecies<Byte> BYTES = FL >= 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
+
+    /** dst[e * CHUNK + j] = wide[j * rowElems + e] for e &lt; n, j &lt; nc; zero elsewhere and for cells no row sees. */
+    private static void transpose(float[] wide, int rowElems, int n, int nc, boolean[] vis, float[] dst, Scratch sx) {
         int[] idx = sx.index(rowElems);
         int full = nc - nc % FL;
         for (int e = 0; e < n; e++) {
