@@ -2,13 +2,18 @@ package dev.quanta.backend.cpu;
 
 import static dev.quanta.backend.cpu.Simd.F;
 import static dev.quanta.backend.cpu.Simd.FL;
+import static dev.quanta.backend.cpu.Simd.I;
+import static dev.quanta.backend.cpu.Simd.SF;
 
 import dev.quanta.kernels.GgmlType;
 import dev.quanta.kernels.graph.OpParams;
 import dev.quanta.kernels.graph.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -40,6 +45,16 @@ final class Attention {
     static final int CHUNK = 64;
     /** Most query rows in one tile (GQA group × tokens). */
     static final int TILE_ROWS = 8;
+    /**
+     * Up to this many cells the simple per-(token, head) pass runs instead of the tiled one.
+     * Both are correct; the short one is slower per cell but its code is small and scalar for
+     * small heads, so it runs fast before C2 has compiled it. The tiled code is Vector API code:
+     * in the interpreter and C1 every vector op is a boxed object and a per-lane loop, and a cold
+     * JVM spent seconds in it (a stories260K {@code -n 200} run took 4× longer); at short contexts
+     * the tiled pass gains little anyway.
+     */
+    static final int SHORT_MAX_KV = 1024;
+
     /** Below this many multiply-adds (q·k and p·v over all rows) attention runs on the calling thread. */
     private static final long PARALLEL_MIN = 1 << 15;
 
@@ -47,6 +62,13 @@ final class Attention {
     private final CpuThreadPool pool;
     private final Scratch[] scratch;
     private final CpuThreadPool.Task task = this::run;
+    private final CpuThreadPool.Task shortTask = this::runShort;
+    private final Activations[] qPrep;
+    private final float[][] acc;
+    private final Map<GgmlType, DotKernels> kernels = new EnumMap<>(GgmlType.class);
+    private DotKernels kDot;
+    /** This instance's {@link #SHORT_MAX_KV} (tests set it to pick a path). */
+    int shortMaxKv = SHORT_MAX_KV;
 
     private Tensor q, k, v, mask;
     private MemorySegment qs, ks, vs, ms, os;
@@ -103,6 +125,10 @@ final class Attention {
         this.pool = pool;
         scratch = new Scratch[pool.threads()];
         for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
+        qPrep = new Activations[pool.threads()];
+        acc = new float[pool.threads()][0];
+        for (int i = 0; i < qPrep.length; i++) qPrep[i] = new Activations();
+        for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.Q8_0}) kernels.put(t, DotKernels.forType(t));
     }
 
     static boolean supports(Tensor t) {
@@ -132,6 +158,15 @@ final class Attention {
         oo = stream.off(node);
         nTok = (int) q.ne(2);
         nKv = (int) k.ne(1);
+        if (nKv <= shortMaxKv) {
+            kDot = kernels.get(k.type());
+            int items = nTok * p.nHead();
+            long work = (long) items * nKv * (p.headDim() + p.headDimV());
+            if (items > 1 && work >= PARALLEL_MIN) pool.run(shortTask, Math.min(items, pool.threads() * 4));
+            else runShort(0, 1, 0);
+            qs = ks = vs = ms = os = null;
+            return;
+        }
         int group = p.nHead() / p.nKvHead();
         tileTok = Math.max(1, Math.min(nTok, TILE_ROWS / group));
         nTiles = (nTok + tileTok - 1) / tileTok;
@@ -146,6 +181,93 @@ final class Attention {
         int items = nTiles * p.nKvHead();
         int i0 = CpuThreadPool.start(items, part, parts), i1 = CpuThreadPool.start(items, part + 1, parts);
         for (int it = i0; it < i1; it++) tile(it / p.nKvHead(), it % p.nKvHead(), scratch[ith]);
+    }
+
+    /** The short pass: one (token, head) per item, online softmax cell by cell (masked cells skipped). */
+    private void runShort(int part, int parts, int ith) {
+        int items = nTok * p.nHead();
+        int i0 = CpuThreadPool.start(items, part, parts), i1 = CpuThreadPool.start(items, part + 1, parts);
+        int hd = p.headDim(), hdv = p.headDimV(), group = p.nHead() / p.nKvHead();
+        Activations qa = qPrep[ith];
+        if (acc[ith].length < hdv) acc[ith] = new float[hdv];
+        float[] o = acc[ith];
+        boolean qQuant = kDot.quantizedActivations();
+        float scale = p.scale(), cap = p.softcap();
+        long kRow = k.nb(1), vRow = v.nb(1);
+        long kHead = k.type().rowBytes(hd), vHead = v.type().rowBytes(hdv);
+        GgmlType vt = v.type();
+        for (int it = i0; it < i1; it++) {
+            int t = it / p.nHead(), h = it % p.nHead(), kvh = h / group;
+            long qOff = qo + h * q.nb(1) + (long) t * q.nb(2);
+            if (qQuant) {
+                qa.ensureQ8(hd, 1);
+                qa.quantizeRowQ8(qs, qOff, 0);
+            } else {
+                qa.ensureF32(hd, 1);
+                qa.copyRowF32(qs, qOff, 0);
+            }
+            java.util.Arrays.fill(o, 0, hdv, 0f);
+            float max = Float.NEGATIVE_INFINITY, sum = 0;
+            long mRow = mo + (long) t * mask.nb(1);
+            for (int j = 0; j < nKv; j++) {
+                float mv = ms.get(F32, mRow + 4L * j);
+                if (mv == Float.NEGATIVE_INFINITY) continue;
+                float s = kDot.dot1(ks, ko + j * kRow + kvh * kHead, qa, 0) * scale;
+                if (cap != 0f) s = cap * (float) Math.tanh(s / cap);
+                s += mv;
+                float w;
+                if (s > max) {
+                    float corr = max == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(max - s);
+                    if (corr != 1f) {
+                        for (int i = 0; i < hdv; i++) o[i] *= corr;
+                        sum *= corr;
+                    }
+                    max = s;
+                    w = 1f;
+                } else {
+                    w = (float) Math.exp(s - max);
+                }
+                sum += w;
+                axpy(vt, vs, vo + j * vRow + kvh * vHead, w, o, hdv);
+            }
+            long out = oo + ((long) t * p.nHead() + h) * hdv * 4L;
+            float inv = sum > 0 ? 1f / sum : 0f;
+            for (int i = 0; i < hdv; i++) os.set(F32, out + 4L * i, o[i] * inv);
+        }
+    }
+
+    /** o[0..n) += w * row, row in type vt at s[off..]. */
+    static void axpy(GgmlType vt, MemorySegment s, long off, float w, float[] o, int n) {
+        int i = 0;
+        switch (vt) {
+            case F32 -> {
+                if (!Simd.SCALAR) {
+                    FloatVector wv = FloatVector.broadcast(F, w);
+                    for (; i <= n - FL; i += FL)
+                        FloatVector.fromMemorySegment(F, s, off + 4L * i, ByteOrder.LITTLE_ENDIAN).fma(wv, FloatVector.fromArray(F, o, i)).intoArray(o, i);
+                }
+                for (; i < n; i++) o[i] += w * s.get(F32, off + 4L * i);
+            }
+            case F16 -> {
+                if (!Simd.SCALAR) {
+                    FloatVector wv = FloatVector.broadcast(F, w);
+                    for (; i <= n - FL; i += FL) {
+                        IntVector h = (IntVector) ShortVector.fromMemorySegment(SF, s, off + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                                .convertShape(VectorOperators.S2I, I, 0);
+                        DotKernels.halfToFloat(h).fma(wv, FloatVector.fromArray(F, o, i)).intoArray(o, i);
+                    }
+                }
+                for (; i < n; i++) o[i] += w * Float.float16ToFloat(s.get(S16, off + 2L * i));
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long pb = off + 34L * b;
+                    float d = w * Float.float16ToFloat(s.get(S16, pb));
+                    for (int e = 0; e < 32; e++) o[b * 32 + e] += d * s.get(ValueLayout.JAVA_BYTE, pb + 2 + e);
+                }
+            }
+            default -> throw new IllegalArgumentException("ATTENTION: V of type " + vt);
+        }
     }
 
     /** Rows of one tile: row r = (token t0 + r / group, head kvh * group + r % group). */

@@ -299,8 +299,17 @@ class OpsTest {
                     }
                 }
             // Q8_0 K meets a Q8-quantized q (as in ggml), so its budget is the activation quantization error
-            close(run(g, out), ref, kvType == GgmlType.Q8_0 ? 1e-4 : 1e-9,
-                    "attention " + kvType + " softcap " + cap + " shape " + nHead + "/" + nKvHead + "/" + hd + "/" + nKv + "/" + nTok);
+            for (int shortMax : new int[] {0, Integer.MAX_VALUE}) { // the tiled pass, then the short one
+                float[] got;
+                try (CpuStream s = (CpuStream) CpuTestSupport.DEVICE.openStream()) {
+                    s.attentionShortMaxKv(shortMax);
+                    s.compute(g);
+                    got = new float[(int) out.nelements()];
+                    s.readFloats(out, got);
+                }
+                close(got, ref, kvType == GgmlType.Q8_0 ? 1e-4 : 1e-9, "attention " + kvType + " softcap " + cap
+                        + (shortMax == 0 ? " tiled" : " short") + " shape " + nHead + "/" + nKvHead + "/" + hd + "/" + nKv + "/" + nTok);
+            }
         }
     }
 }
