@@ -140,6 +140,11 @@ final class CpuStream implements Stream {
         mem = MemorySegment.NULL;
     }
 
+    /** Attention contexts up to {@code n} cells take the short pass (see {@link Attention#SHORT_MAX_KV}); for tests. */
+    void attentionShortMaxKv(int n) {
+        attention.shortMaxKv = n;
+    }
+
     static OpParams params(Tensor t) {
         return t.params();
     }

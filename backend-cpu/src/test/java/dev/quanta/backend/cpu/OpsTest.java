@@ -249,15 +249,26 @@ class OpsTest {
     @EnumSource(names = {"F32", "F16", "Q8_0"})
     void attentionMatchesNaive(GgmlType kvType) {
         Random r = new Random(TestData.seed("OpsTest.attention." + kvType, 17));
-        int nHead = 4, nKvHead = 2, hd = 32, nKv = 11, nTok = 3;
+        // (nHead, nKvHead, head size, nKv, nTok): one chunk; several chunks of cells with a causal
+        // mask (whole chunks skipped, query tiles of several tokens, a last partial tile); head size 8
+        int[][] shapes = {{4, 2, 32, 11, 3}, {8, 2, 32, 150, 9}, {8, 4, 8, 200, 7}, {2, 2, 64, 70, 5}, {6, 1, 8, 65, 3}};
+        for (int[] sh : shapes) {
+            if (kvType == GgmlType.Q8_0 && sh[2] % 32 != 0) continue;
+            attentionCase(kvType, r, sh[0], sh[1], sh[2], sh[3], sh[4]);
+        }
+    }
+
+    private void attentionCase(GgmlType kvType, Random r, int nHead, int nKvHead, int hd, int nKv, int nTok) {
         float[] q = CpuTestSupport.randn(r, hd * nHead * nTok, 1f);
         float[] kf = CpuTestSupport.randn(r, hd * nKvHead * nKv, 1f), vf = CpuTestSupport.randn(r, hd * nKvHead * nKv, 1f);
         Tensor k = CpuTestSupport.storage("k", kvType, kf, (long) hd * nKvHead, nKv);
         Tensor v = CpuTestSupport.storage("v", kvType, vf, (long) hd * nKvHead, nKv);
         float[] kd = CpuTestSupport.roundTrip(kvType, kf, hd * nKvHead), vd = CpuTestSupport.roundTrip(kvType, vf, hd * nKvHead);
         float[] mask = new float[nKv * nTok];
-        for (int t = 0; t < nTok; t++) for (int j = 0; j < nKv; j++) mask[t * nKv + j] = j > 8 + t - 2 ? NEG_INF : 0f;
+        for (int t = 0; t < nTok; t++) for (int j = 0; j < nKv; j++) mask[t * nKv + j] = j > nKv - nTok - 2 + t ? NEG_INF : 0f;
         for (int j = 0; j < nKv; j++) mask[j] = j == 3 ? -1.5f : mask[j]; // a finite mask value too
+        if (nKv > 100) for (int j = 0; j < nKv; j++) mask[nKv + j] = j < 64 ? NEG_INF : mask[nKv + j]; // a chunk hidden from one row
+        if (nTok > 4) for (int j = 0; j < nKv; j++) mask[4 * nKv + j] = NEG_INF; // a row that sees nothing: zeros
         float scale = (float) (1 / Math.sqrt(hd));
         for (float cap : new float[] {0f, 5f}) {
             Graph g = new Graph();
@@ -278,6 +289,7 @@ class OpsTest {
                         sc[j] = s + mask[t * nKv + j];
                         max = Math.max(max, sc[j]);
                     }
+                    if (max == Double.NEGATIVE_INFINITY) continue; // all masked: zeros
                     double sum = 0;
                     for (int j = 0; j < nKv; j++) sum += Math.exp(sc[j] - max);
                     for (int i = 0; i < hd; i++) {
@@ -287,7 +299,17 @@ class OpsTest {
                     }
                 }
             // Q8_0 K meets a Q8-quantized q (as in ggml), so its budget is the activation quantization error
-            close(run(g, out), ref, kvType == GgmlType.Q8_0 ? 1e-4 : 1e-9, "attention " + kvType + " softcap " + cap);
+            for (int shortMax : new int[] {0, Integer.MAX_VALUE}) { // the tiled pass, then the short one
+                float[] got;
+                try (CpuStream s = (CpuStream) CpuTestSupport.DEVICE.openStream()) {
+                    s.attentionShortMaxKv(shortMax);
+                    s.compute(g);
+                    got = new float[(int) out.nelements()];
+                    s.readFloats(out, got);
+                }
+                close(got, ref, kvType == GgmlType.Q8_0 ? 1e-4 : 1e-9, "attention " + kvType + " softcap " + cap
+                        + (shortMax == 0 ? " tiled" : " short") + " shape " + nHead + "/" + nKvHead + "/" + hd + "/" + nKv + "/" + nTok);
+            }
         }
     }
 }
