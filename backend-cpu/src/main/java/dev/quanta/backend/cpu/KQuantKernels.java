@@ -287,12 +287,12 @@ final class KQuantKernels {
         @Override
         boolean superBlockActivations() { return true; }
 
-        /** Σ_g scale_g · bsums_g over the 16 groups of 16 of the super-block (the −32 offset). */
-        static int offsets(MemorySegment w, long off, int[] bs, int g0) {
+        /** Σ_g scale_g · bsums_g over the 16 groups of 16 of the super-block (the −32 offset); scales as two little-endian longs. */
+        static int offsets(long s0, long s1, int[] bs, int g0) {
             int offs = 0;
             for (int g = 0; g < 16; g++) {
-                // group g: half g/8, quarter (g%8)/2, is = g%2 -> scale index 8·half + is + 2·quarter
-                offs += w.get(I8, off + 192 + 8 * (g >> 3) + (g & 1) + 2 * ((g & 7) >> 1)) * bs[g0 + g];
+                // group g: half g/8, quarter (g%8)/2, is = g%2 -> scale index is + 2·quarter within the half's 8 bytes
+                offs += (byte) ((g < 8 ? s0 : s1) >>> (8 * ((g & 1) + 2 * ((g & 7) >> 1)))) * bs[g0 + g];
             }
             return offs;
         }
@@ -310,9 +310,10 @@ final class KQuantKernels {
             FloatVector acc = FloatVector.zero(FK);
             float corr = 0;
             for (int b = 0; b < nb; b++, off += BLOCK, ao += 256) {
+                long sl0 = w.get(I64, off + 192), sl1 = w.get(I64, off + 200);
                 IntVector isum = IntVector.zero(IK);
                 for (int h = 0; h < 2; h++) {
-                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = off + 192 + 8 * h;
+                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = h == 0 ? sl0 : sl1;
                     int x = ao + 128 * h;
                     for (int e = 0; e < 32; e += SL) {
                         ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(BK, w, ql + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
@@ -323,17 +324,17 @@ final class KQuantKernels {
                         ShortVector p3 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 48)).mul(ShortVector.fromArray(SK, qa, x + 64 + e));
                         ShortVector p4 = l2.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 192).lanewise(VectorOperators.LSHR, 2)).mul(ShortVector.fromArray(SK, qa, x + 96 + e));
                         for (int part = 0; part < 2; part++) {
-                            long s = sc + ((e + part * IL) >> 4);
-                            isum = isum.add(((IntVector) p1.convertShape(VectorOperators.S2I, IK, part)).mul(w.get(I8, s)))
-                                    .add(((IntVector) p2.convertShape(VectorOperators.S2I, IK, part)).mul(w.get(I8, s + 2)))
-                                    .add(((IntVector) p3.convertShape(VectorOperators.S2I, IK, part)).mul(w.get(I8, s + 4)))
-                                    .add(((IntVector) p4.convertShape(VectorOperators.S2I, IK, part)).mul(w.get(I8, s + 6)));
+                            long s = sc >>> (8 * ((e + part * IL) >> 4));
+                            isum = isum.add(((IntVector) p1.convertShape(VectorOperators.S2I, IK, part)).mul((byte) s))
+                                    .add(((IntVector) p2.convertShape(VectorOperators.S2I, IK, part)).mul((byte) (s >>> 16)))
+                                    .add(((IntVector) p3.convertShape(VectorOperators.S2I, IK, part)).mul((byte) (s >>> 32)))
+                                    .add(((IntVector) p4.convertShape(VectorOperators.S2I, IK, part)).mul((byte) (s >>> 48)));
                         }
                     }
                 }
                 float dd = h2f(w, off + 208) * dk[ao >> 8];
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, dd), acc);
-                corr += dd * offsets(w, off, bs, ao >> 4);
+                corr += dd * offsets(sl0, sl1, bs, ao >> 4);
             }
             return acc.reduceLanes(VectorOperators.ADD) - 32 * corr;
         }
@@ -354,9 +355,10 @@ final class KQuantKernels {
             FloatVector c0 = FloatVector.zero(FK), c1 = c0;
             float e0 = 0, e1 = 0;
             for (int b = 0; b < nb; b++, off += BLOCK, a0 += 256, a1 += 256) {
+                long sl0 = w.get(I64, off + 192), sl1 = w.get(I64, off + 200);
                 IntVector i0 = IntVector.zero(IK), i1 = i0;
                 for (int h = 0; h < 2; h++) {
-                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = off + 192 + 8 * h;
+                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = h == 0 ? sl0 : sl1;
                     int x = 128 * h;
                     for (int e = 0; e < 32; e += SL) {
                         ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(BK, w, ql + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
@@ -372,8 +374,8 @@ final class KQuantKernels {
                         ShortVector r1 = q1.mul(ShortVector.fromArray(SK, qa, a1 + xe)), r2 = q2.mul(ShortVector.fromArray(SK, qa, a1 + xe + 32));
                         ShortVector r3 = q3.mul(ShortVector.fromArray(SK, qa, a1 + xe + 64)), r4 = q4.mul(ShortVector.fromArray(SK, qa, a1 + xe + 96));
                         for (int part = 0; part < 2; part++) {
-                            long s = sc + ((e + part * IL) >> 4);
-                            int s1 = w.get(I8, s), s2 = w.get(I8, s + 2), s3 = w.get(I8, s + 4), s4 = w.get(I8, s + 6);
+                            long s = sc >>> (8 * ((e + part * IL) >> 4));
+                            int s1 = (byte) s, s2 = (byte) (s >>> 16), s3 = (byte) (s >>> 32), s4 = (byte) (s >>> 48);
                             i0 = i0.add(((IntVector) p1.convertShape(VectorOperators.S2I, IK, part)).mul(s1))
                                     .add(((IntVector) p2.convertShape(VectorOperators.S2I, IK, part)).mul(s2))
                                     .add(((IntVector) p3.convertShape(VectorOperators.S2I, IK, part)).mul(s3))
@@ -389,8 +391,8 @@ final class KQuantKernels {
                 float d0 = d * dk[a0 >> 8], d1 = d * dk[a1 >> 8];
                 c0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d0), c0);
                 c1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d1), c1);
-                e0 += d0 * offsets(w, off, bs, a0 >> 4);
-                e1 += d1 * offsets(w, off, bs, a1 >> 4);
+                e0 += d0 * offsets(sl0, sl1, bs, a0 >> 4);
+                e1 += d1 * offsets(sl0, sl1, bs, a1 >> 4);
             }
             out[o] = c0.reduceLanes(VectorOperators.ADD) - 32 * e0;
             out[o + 1] = c1.reduceLanes(VectorOperators.ADD) - 32 * e1;
