@@ -339,7 +339,11 @@ final class KQuantKernels {
             return acc.reduceLanes(VectorOperators.ADD) - 32 * corr;
         }
 
-        /** Two passes of two activation rows each: the 6-bit quants are rebuilt once per pair. */
+        /**
+         * Two passes of two activation rows each: the 6-bit quants are rebuilt once per pair. The
+         * pair loop reads its scales from the segment per quarter: with the two-long scale
+         * registers of {@link #dot1} C2 boxed vectors in this bigger body in some compilations.
+         */
         @Override
         void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
             dot2(w, off, a, j, out, 0);
@@ -355,10 +359,9 @@ final class KQuantKernels {
             FloatVector c0 = FloatVector.zero(FK), c1 = c0;
             float e0 = 0, e1 = 0;
             for (int b = 0; b < nb; b++, off += BLOCK, a0 += 256, a1 += 256) {
-                long sl0 = w.get(I64, off + 192), sl1 = w.get(I64, off + 200);
                 IntVector i0 = IntVector.zero(IK), i1 = i0;
                 for (int h = 0; h < 2; h++) {
-                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = h == 0 ? sl0 : sl1;
+                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = off + 192 + 8 * h;
                     int x = 128 * h;
                     for (int e = 0; e < 32; e += SL) {
                         ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(BK, w, ql + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
@@ -374,8 +377,8 @@ final class KQuantKernels {
                         ShortVector r1 = q1.mul(ShortVector.fromArray(SK, qa, a1 + xe)), r2 = q2.mul(ShortVector.fromArray(SK, qa, a1 + xe + 32));
                         ShortVector r3 = q3.mul(ShortVector.fromArray(SK, qa, a1 + xe + 64)), r4 = q4.mul(ShortVector.fromArray(SK, qa, a1 + xe + 96));
                         for (int part = 0; part < 2; part++) {
-                            long s = sc >>> (8 * ((e + part * IL) >> 4));
-                            int s1 = (byte) s, s2 = (byte) (s >>> 16), s3 = (byte) (s >>> 32), s4 = (byte) (s >>> 48);
+                            long s = sc + ((e + part * IL) >> 4);
+                            int s1 = w.get(I8, s), s2 = w.get(I8, s + 2), s3 = w.get(I8, s + 4), s4 = w.get(I8, s + 6);
                             i0 = i0.add(((IntVector) p1.convertShape(VectorOperators.S2I, IK, part)).mul(s1))
                                     .add(((IntVector) p2.convertShape(VectorOperators.S2I, IK, part)).mul(s2))
                                     .add(((IntVector) p3.convertShape(VectorOperators.S2I, IK, part)).mul(s3))
@@ -391,8 +394,8 @@ final class KQuantKernels {
                 float d0 = d * dk[a0 >> 8], d1 = d * dk[a1 >> 8];
                 c0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d0), c0);
                 c1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d1), c1);
-                e0 += d0 * offsets(sl0, sl1, bs, a0 >> 4);
-                e1 += d1 * offsets(sl0, sl1, bs, a1 >> 4);
+                e0 += d0 * offsets(w.get(I64, off + 192), w.get(I64, off + 200), bs, a0 >> 4);
+                e1 += d1 * offsets(w.get(I64, off + 192), w.get(I64, off + 200), bs, a1 >> 4);
             }
             out[o] = c0.reduceLanes(VectorOperators.ADD) - 32 * e0;
             out[o + 1] = c1.reduceLanes(VectorOperators.ADD) - 32 * e1;
