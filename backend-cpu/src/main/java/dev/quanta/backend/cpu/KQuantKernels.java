@@ -1,21 +1,19 @@
 package dev.quanta.backend.cpu;
 
-import static dev.quanta.backend.cpu.Simd.BC;
-import static dev.quanta.backend.cpu.Simd.C;
-import static dev.quanta.backend.cpu.Simd.F;
-import static dev.quanta.backend.cpu.Simd.I;
-import static dev.quanta.backend.cpu.Simd.PARTS;
-import static dev.quanta.backend.cpu.Simd.SC;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Integer dots of K-quant weight rows with Q8_K activations ({@link Activations#quantizeRowQ8K}),
- * as ggml's {@code ggml_vec_dot_q4_K_q8_K} / {@code q6_K_q8_K}: per super-block of 256 the
+ * as ggml's {@code ggml_vec_dot_q4_K_q8_K} / {@code q5_K_q8_K} / {@code q6_K_q8_K}: per super-block of 256 the
  * weight quants (unsigned, as stored) are multiplied with the int16 activation quants, summed per
  * sub-block, multiplied by the sub-block's integer scale and accumulated in int32 lanes; the
  * float product {@code d_w·d_x} is applied once per super-block. Offsets never touch the vector
@@ -25,12 +23,50 @@ import jdk.incubator.vector.VectorOperators;
 final class KQuantKernels {
     private KQuantKernels() {}
 
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
+
     /** get_scale_min_k4: the 6-bit scale (min = false) or min (min = true) of sub-block j; scales at w[s..s+12). */
     static int scaleMinK4(MemorySegment w, long s, int j, boolean min) {
         if (j < 4) return w.get(DotKernels.I8, s + j + (min ? 4 : 0)) & 63;
         int hi = w.get(DotKernels.I8, s + j + 4) & 0xff;
         int lo = w.get(DotKernels.I8, s + j - (min ? 0 : 4)) & 0xff;
         return (min ? hi >>> 4 : hi & 0xF) | ((lo >>> 6) << 4);
+    }
+
+    // ---- vector shapes of the K-quant kernels ------------------------------------------------------
+    // Full-width int16 lanes (32 at 512 bits) fed by half-width byte loads: one load + zero-extend
+    // widens 32 quants at once. Products q·a fit int16; adjacent pairs are summed into int32 lanes by
+    // reinterpreting (v + (v << 16)) >> 16 (the pair sum fits 16 bits, so the carry-free high half is
+    // exact), which halves the lanes the int32 scale multiply sees.
+
+    static final int KB = Simd.SCALAR ? 128 : Simd.BITS;
+    static final VectorSpecies<Byte> BK = VectorSpecies.of(byte.class, VectorShape.forBitSize(KB / 2));
+    static final VectorSpecies<Short> SK = VectorSpecies.of(short.class, VectorShape.forBitSize(KB));
+    static final VectorSpecies<Integer> IK = VectorSpecies.of(int.class, VectorShape.forBitSize(KB));
+    static final VectorSpecies<Float> FK = VectorSpecies.of(float.class, VectorShape.forBitSize(KB));
+    /** int16 lanes per vector: 32, 16 or 8. */
+    static final int SL = SK.length();
+    /** int32 lanes per vector. */
+    static final int IL = IK.length();
+
+    /** Scale (j < 8) of a Q4_K/Q5_K scales[12] field read as lo = bytes 0..7, hi = bytes 8..11. */
+    static int sc6(long lo, int hi, int j) {
+        return j < 4 ? (int) (lo >>> (8 * j)) & 63
+                : ((hi >>> (8 * (j - 4))) & 15) | (((int) (lo >>> (8 * (j - 4) + 6)) & 3) << 4);
+    }
+
+    /** Min (j < 8) of a Q4_K/Q5_K scales[12] field. */
+    static int min6(long lo, int hi, int j) {
+        return j < 4 ? (int) (lo >>> (32 + 8 * j)) & 63
+                : ((hi >>> (8 * (j - 4) + 4)) & 15) | (((int) (lo >>> (32 + 8 * (j - 4) + 6)) & 3) << 4);
+    }
+
+    /** Σ_j min_j · (bsums of sub-block j) for the super-block whose activation group sums start at bs[g]. */
+    static int mins(long lo, int hi, int[] bs, int g) {
+        int m = 0;
+        for (int j = 0; j < 8; j++) m += min6(lo, hi, j) * (bs[g + 2 * j] + bs[g + 2 * j + 1]);
+        return m;
     }
 
     // ---- Q4_K: (d f16, dmin f16, scales[12], qs[128]) per 256 --------------------------------------
@@ -44,43 +80,200 @@ final class KQuantKernels {
         boolean superBlockActivations() { return true; }
 
         /**
-         * Σ over the 8 sub-blocks of sc·Σ q·a for the super-block at w[off] and activations
-         * qa[x..x+256). Kept a method of scalars in and out: C2 inlines it whole, or calls it
-         * without boxing vectors (a 256-element body inlined into a bigger loop hit C2's node
-         * cutoff and left vector helpers out of line, 4x slower).
+         * Per super-block: 4 chunks of 32 bytes, each holding the low (sub-block 2c) and high
+         * (2c+1) nibbles of 64 elements; products in int16, pair-summed into int32, times the
+         * sub-block scale; one float FMA per super-block. The loop body is flat (no calls to our
+         * vector helpers) so C2 keeps every vector in registers.
          */
-        static int block(MemorySegment w, long off, short[] qa, int x) {
-            IntVector isum = IntVector.zero(I);
-            for (int c = 0; c < 4; c++) {
-                long q = off + 16 + 32 * c;
-                int xc = x + 64 * c;
-                ShortVector lo = ShortVector.zero(SC), hi = lo;
-                for (int e = 0; e < 32; e += C) {
-                    ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BC, w, q + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
-                    lo = lo.add(s.and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, xc + e)));
-                    hi = hi.add(s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SC, qa, xc + 32 + e)));
-                }
-                int s1 = scaleMinK4(w, off + 4, 2 * c, false), s2 = scaleMinK4(w, off + 4, 2 * c + 1, false);
-                for (int part = 0; part < PARTS; part++) {
-                    isum = isum.add(((IntVector) lo.convertShape(VectorOperators.S2I, I, part)).mul(s1))
-                            .add(((IntVector) hi.convertShape(VectorOperators.S2I, I, part)).mul(s2));
-                }
-            }
-            return isum.reduceLanes(VectorOperators.ADD);
-        }
-
         float dot1(MemorySegment w, long off, Activations a, int j) {
+            short[] qa = a.qa;
             float[] dk = a.dk;
             int[] bs = a.bs;
             int ao = j * a.k, nb = a.k >> 8;
-            float acc = 0;
+            FloatVector acc = FloatVector.zero(FK);
+            float corr = 0;
             for (int b = 0; b < nb; b++, off += BLOCK, ao += 256) {
+                long lo = w.get(I64, off + 4);
+                int hi = w.get(I32, off + 12);
+                IntVector isum = IntVector.zero(IK);
+                for (int c = 0; c < 4; c++) {
+                    int s1 = sc6(lo, hi, 2 * c), s2 = sc6(lo, hi, 2 * c + 1);
+                    long q = off + 16 + 32 * c;
+                    int xc = ao + 64 * c;
+                    for (int e = 0; e < 32; e += SL) {
+                        ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BK, w, q + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        IntVector pl = s.and((short) 0x0f).mul(ShortVector.fromArray(SK, qa, xc + e)).reinterpretAsInts();
+                        IntVector ph = s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SK, qa, xc + 32 + e)).reinterpretAsInts();
+                        pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        isum = isum.add(pl.mul(s1)).add(ph.mul(s2));
+                    }
+                }
                 float dx = dk[ao >> 8];
-                int mins = 0;
-                for (int sb = 0, g = ao >> 4; sb < 8; sb++, g += 2) mins += scaleMinK4(w, off + 4, sb, true) * (bs[g] + bs[g + 1]);
-                acc += h2f(w, off) * dx * block(w, off, a.qa, ao) - h2f(w, off + 2) * dx * mins;
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, h2f(w, off) * dx), acc);
+                corr += h2f(w, off + 2) * dx * mins(lo, hi, bs, ao >> 4);
             }
-            return acc;
+            return acc.reduceLanes(VectorOperators.ADD) - corr;
+        }
+
+        /** Four activation rows per pass: the nibbles are loaded and split once, the scales decoded once. */
+        @Override
+        void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
+            short[] qa = a.qa;
+            float[] dk = a.dk;
+            int[] bs = a.bs;
+            int k = a.k, nb = k >> 8;
+            int a0 = j * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+            FloatVector c0 = FloatVector.zero(FK), c1 = c0, c2 = c0, c3 = c0;
+            float e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+            for (int b = 0; b < nb; b++, off += BLOCK, a0 += 256, a1 += 256, a2 += 256, a3 += 256) {
+                long lo = w.get(I64, off + 4);
+                int hi = w.get(I32, off + 12);
+                IntVector i0 = IntVector.zero(IK), i1 = i0, i2 = i0, i3 = i0;
+                for (int c = 0; c < 4; c++) {
+                    int s1 = sc6(lo, hi, 2 * c), s2 = sc6(lo, hi, 2 * c + 1);
+                    long q = off + 16 + 32 * c;
+                    int xc = 64 * c;
+                    for (int e = 0; e < 32; e += SL) {
+                        ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BK, w, q + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector l = s.and((short) 0x0f), h = s.lanewise(VectorOperators.LSHR, 4);
+                        int x = xc + e;
+                        IntVector pl = l.mul(ShortVector.fromArray(SK, qa, a0 + x)).reinterpretAsInts();
+                        IntVector ph = h.mul(ShortVector.fromArray(SK, qa, a0 + x + 32)).reinterpretAsInts();
+                        pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        i0 = i0.add(pl.mul(s1)).add(ph.mul(s2));
+                        pl = l.mul(ShortVector.fromArray(SK, qa, a1 + x)).reinterpretAsInts();
+                        ph = h.mul(ShortVector.fromArray(SK, qa, a1 + x + 32)).reinterpretAsInts();
+                        pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        i1 = i1.add(pl.mul(s1)).add(ph.mul(s2));
+                        pl = l.mul(ShortVector.fromArray(SK, qa, a2 + x)).reinterpretAsInts();
+                        ph = h.mul(ShortVector.fromArray(SK, qa, a2 + x + 32)).reinterpretAsInts();
+                        pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        i2 = i2.add(pl.mul(s1)).add(ph.mul(s2));
+                        pl = l.mul(ShortVector.fromArray(SK, qa, a3 + x)).reinterpretAsInts();
+                        ph = h.mul(ShortVector.fromArray(SK, qa, a3 + x + 32)).reinterpretAsInts();
+                        pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        i3 = i3.add(pl.mul(s1)).add(ph.mul(s2));
+                    }
+                }
+                float d = h2f(w, off), dm = h2f(w, off + 2);
+                float d0 = dk[a0 >> 8], d1 = dk[a1 >> 8], d2 = dk[a2 >> 8], d3 = dk[a3 >> 8];
+                c0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d * d0), c0);
+                c1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d * d1), c1);
+                c2 = ((FloatVector) i2.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d * d2), c2);
+                c3 = ((FloatVector) i3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d * d3), c3);
+                e0 += dm * d0 * mins(lo, hi, bs, a0 >> 4);
+                e1 += dm * d1 * mins(lo, hi, bs, a1 >> 4);
+                e2 += dm * d2 * mins(lo, hi, bs, a2 >> 4);
+                e3 += dm * d3 * mins(lo, hi, bs, a3 >> 4);
+            }
+            out[0] = c0.reduceLanes(VectorOperators.ADD) - e0;
+            out[1] = c1.reduceLanes(VectorOperators.ADD) - e1;
+            out[2] = c2.reduceLanes(VectorOperators.ADD) - e2;
+            out[3] = c3.reduceLanes(VectorOperators.ADD) - e3;
+        }
+    }
+
+    // ---- Q5_K: (d f16, dmin f16, scales[12], qh[32], qs[128]) per 256 ------------------------------
+
+    static final class Q5_K extends DotKernels {
+        static final int BLOCK = 176;
+
+        boolean quantizedActivations() { return true; }
+
+        @Override
+        boolean superBlockActivations() { return true; }
+
+        /** As Q4_K with the fifth bit of element l of chunk c at bit 2c (low nibble) / 2c+1 (high) of qh[l]. */
+        float dot1(MemorySegment w, long off, Activations a, int j) {
+            short[] qa = a.qa;
+            float[] dk = a.dk;
+            int[] bs = a.bs;
+            int ao = j * a.k, nb = a.k >> 8;
+            FloatVector acc = FloatVector.zero(FK);
+            float corr = 0;
+            for (int b = 0; b < nb; b++, off += BLOCK, ao += 256) {
+                long lo = w.get(I64, off + 4);
+                int hi = w.get(I32, off + 12);
+                IntVector isum = IntVector.zero(IK);
+                for (int c = 0; c < 4; c++) {
+                    int s1 = sc6(lo, hi, 2 * c), s2 = sc6(lo, hi, 2 * c + 1);
+                    long q = off + 48 + 32 * c;
+                    int xc = ao + 64 * c;
+                    for (int e = 0; e < 32; e += SL) {
+                        ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BK, w, q + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector t = ((ShortVector) ByteVector.fromMemorySegment(BK, w, off + 16 + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0))
+                                .lanewise(VectorOperators.LSHR, 2 * c);
+                        ShortVector l = s.and((short) 0x0f).or(t.and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                        ShortVector h = s.lanewise(VectorOperators.LSHR, 4).or(t.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+                        IntVector pl = l.mul(ShortVector.fromArray(SK, qa, xc + e)).reinterpretAsInts();
+                        IntVector ph = h.mul(ShortVector.fromArray(SK, qa, xc + 32 + e)).reinterpretAsInts();
+                        pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        isum = isum.add(pl.mul(s1)).add(ph.mul(s2));
+                    }
+                }
+                float dx = dk[ao >> 8];
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, h2f(w, off) * dx), acc);
+                corr += h2f(w, off + 2) * dx * mins(lo, hi, bs, ao >> 4);
+            }
+            return acc.reduceLanes(VectorOperators.ADD) - corr;
+        }
+
+        /** Two passes of two activation rows each over the weight row. */
+        @Override
+        void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
+            dot2(w, off, a, j, out, 0);
+            dot2(w, off, a, j + 2, out, 2);
+        }
+
+        private static void dot2(MemorySegment w, long off, Activations a, int j, float[] out, int o) {
+            short[] qa = a.qa;
+            float[] dk = a.dk;
+            int[] bs = a.bs;
+            int k = a.k, nb = k >> 8;
+            int a0 = j * k, a1 = a0 + k;
+            FloatVector c0 = FloatVector.zero(FK), c1 = c0;
+            float e0 = 0, e1 = 0;
+            for (int b = 0; b < nb; b++, off += BLOCK, a0 += 256, a1 += 256) {
+                long lo = w.get(I64, off + 4);
+                int hi = w.get(I32, off + 12);
+                IntVector i0 = IntVector.zero(IK), i1 = i0;
+                for (int c = 0; c < 4; c++) {
+                    int s1 = sc6(lo, hi, 2 * c), s2 = sc6(lo, hi, 2 * c + 1);
+                    long q = off + 48 + 32 * c;
+                    for (int e = 0; e < 32; e += SL) {
+                        ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BK, w, q + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector t = ((ShortVector) ByteVector.fromMemorySegment(BK, w, off + 16 + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0))
+                                .lanewise(VectorOperators.LSHR, 2 * c);
+                        ShortVector l = s.and((short) 0x0f).or(t.and((short) 1).lanewise(VectorOperators.LSHL, 4));
+                        ShortVector h = s.lanewise(VectorOperators.LSHR, 4).or(t.and((short) 2).lanewise(VectorOperators.LSHL, 3));
+                        int x = 64 * c + e;
+                        IntVector pl = l.mul(ShortVector.fromArray(SK, qa, a0 + x)).reinterpretAsInts();
+                        IntVector ph = h.mul(ShortVector.fromArray(SK, qa, a0 + x + 32)).reinterpretAsInts();
+                        pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        i0 = i0.add(pl.mul(s1)).add(ph.mul(s2));
+                        pl = l.mul(ShortVector.fromArray(SK, qa, a1 + x)).reinterpretAsInts();
+                        ph = h.mul(ShortVector.fromArray(SK, qa, a1 + x + 32)).reinterpretAsInts();
+                        pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        i1 = i1.add(pl.mul(s1)).add(ph.mul(s2));
+                    }
+                }
+                float d = h2f(w, off), dm = h2f(w, off + 2);
+                float d0 = dk[a0 >> 8], d1 = dk[a1 >> 8];
+                c0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d * d0), c0);
+                c1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d * d1), c1);
+                e0 += dm * d0 * mins(lo, hi, bs, a0 >> 4);
+                e1 += dm * d1 * mins(lo, hi, bs, a1 >> 4);
+            }
+            out[o] = c0.reduceLanes(VectorOperators.ADD) - e0;
+            out[o + 1] = c1.reduceLanes(VectorOperators.ADD) - e1;
         }
     }
 
@@ -94,53 +287,118 @@ final class KQuantKernels {
         @Override
         boolean superBlockActivations() { return true; }
 
-        /** Σ sc·Σ q·a (q unsigned 0..63) over one half (128 elements) of the super-block at w[off]; activations qa[x..x+128). */
-        static int half(MemorySegment w, long off, int h, short[] qa, int x) {
-            long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = off + 192 + 8 * h;
-            IntVector isum = IntVector.zero(I);
-            for (int is = 0; is < 2; is++) {
-                int l0 = 16 * is;
-                ShortVector p1 = ShortVector.zero(SC), p2 = p1, p3 = p1, p4 = p1;
-                for (int e = l0; e < l0 + 16; e += C) {
-                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(BC, w, ql + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
-                    ShortVector l2 = (ShortVector) ByteVector.fromMemorySegment(BC, w, ql + 32 + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
-                    ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(BC, w, qh + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
-                    ShortVector q1 = l1.and((short) 0x0f).or(hb.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector q2 = l2.and((short) 0x0f).or(hb.and((short) 12).lanewise(VectorOperators.LSHL, 2));
-                    ShortVector q3 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 48));
-                    ShortVector q4 = l2.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 192).lanewise(VectorOperators.LSHR, 2));
-                    p1 = p1.add(q1.mul(ShortVector.fromArray(SC, qa, x + e)));
-                    p2 = p2.add(q2.mul(ShortVector.fromArray(SC, qa, x + 32 + e)));
-                    p3 = p3.add(q3.mul(ShortVector.fromArray(SC, qa, x + 64 + e)));
-                    p4 = p4.add(q4.mul(ShortVector.fromArray(SC, qa, x + 96 + e)));
-                }
-                int s1 = w.get(I8, sc + is), s2 = w.get(I8, sc + is + 2), s3 = w.get(I8, sc + is + 4), s4 = w.get(I8, sc + is + 6);
-                for (int part = 0; part < PARTS; part++) {
-                    isum = isum.add(((IntVector) p1.convertShape(VectorOperators.S2I, I, part)).mul(s1))
-                            .add(((IntVector) p2.convertShape(VectorOperators.S2I, I, part)).mul(s2))
-                            .add(((IntVector) p3.convertShape(VectorOperators.S2I, I, part)).mul(s3))
-                            .add(((IntVector) p4.convertShape(VectorOperators.S2I, I, part)).mul(s4));
-                }
+        /** Σ_g scale_g · bsums_g over the 16 groups of 16 of the super-block (the −32 offset); scales as two little-endian longs. */
+        static int offsets(long s0, long s1, int[] bs, int g0) {
+            int offs = 0;
+            for (int g = 0; g < 16; g++) {
+                // group g: half g/8, quarter (g%8)/2, is = g%2 -> scale index is + 2·quarter within the half's 8 bytes
+                offs += (byte) ((g < 8 ? s0 : s1) >>> (8 * ((g & 1) + 2 * ((g & 7) >> 1)))) * bs[g0 + g];
             }
-            return isum.reduceLanes(VectorOperators.ADD);
+            return offs;
         }
 
+        /**
+         * Per half of 128: 32 bytes of ql low/high nibbles for quarters 0/2 and 1/3, 32 bytes of qh
+         * with two bits per quarter. Scales change every 16 elements, so int16 products are widened
+         * by halves ({@code S2I} parts), each half under one scale.
+         */
         float dot1(MemorySegment w, long off, Activations a, int j) {
+            short[] qa = a.qa;
             float[] dk = a.dk;
             int[] bs = a.bs;
             int ao = j * a.k, nb = a.k >> 8;
-            float acc = 0;
+            FloatVector acc = FloatVector.zero(FK);
+            float corr = 0;
             for (int b = 0; b < nb; b++, off += BLOCK, ao += 256) {
-                int offs = 0;
-                for (int g = 0; g < 16; g++) {
-                    // group g of 16 elements: half g/8, quarter (g%8)/2, is = g%2 -> scale index 8·half + is + 2·quarter
-                    int sIdx = 8 * (g >> 3) + (g & 1) + 2 * ((g & 7) >> 1);
-                    offs += w.get(I8, off + 192 + sIdx) * bs[(ao >> 4) + g];
+                long sl0 = w.get(I64, off + 192), sl1 = w.get(I64, off + 200);
+                IntVector isum = IntVector.zero(IK);
+                for (int h = 0; h < 2; h++) {
+                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = h == 0 ? sl0 : sl1;
+                    int x = ao + 128 * h;
+                    for (int e = 0; e < 32; e += SL) {
+                        ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(BK, w, ql + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector l2 = (ShortVector) ByteVector.fromMemorySegment(BK, w, ql + 32 + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(BK, w, qh + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector p1 = l1.and((short) 0x0f).or(hb.and((short) 3).lanewise(VectorOperators.LSHL, 4)).mul(ShortVector.fromArray(SK, qa, x + e));
+                        ShortVector p2 = l2.and((short) 0x0f).or(hb.and((short) 12).lanewise(VectorOperators.LSHL, 2)).mul(ShortVector.fromArray(SK, qa, x + 32 + e));
+                        ShortVector p3 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 48)).mul(ShortVector.fromArray(SK, qa, x + 64 + e));
+                        ShortVector p4 = l2.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 192).lanewise(VectorOperators.LSHR, 2)).mul(ShortVector.fromArray(SK, qa, x + 96 + e));
+                        for (int part = 0; part < 2; part++) {
+                            long s = sc >>> (8 * ((e + part * IL) >> 4));
+                            isum = isum.add(((IntVector) p1.convertShape(VectorOperators.S2I, IK, part)).mul((byte) s))
+                                    .add(((IntVector) p2.convertShape(VectorOperators.S2I, IK, part)).mul((byte) (s >>> 16)))
+                                    .add(((IntVector) p3.convertShape(VectorOperators.S2I, IK, part)).mul((byte) (s >>> 32)))
+                                    .add(((IntVector) p4.convertShape(VectorOperators.S2I, IK, part)).mul((byte) (s >>> 48)));
+                        }
+                    }
                 }
-                int isum = half(w, off, 0, a.qa, ao) + half(w, off, 1, a.qa, ao + 128);
-                acc += h2f(w, off + 208) * dk[ao >> 8] * (isum - 32 * offs);
+                float dd = h2f(w, off + 208) * dk[ao >> 8];
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, dd), acc);
+                corr += dd * offsets(sl0, sl1, bs, ao >> 4);
             }
-            return acc;
+            return acc.reduceLanes(VectorOperators.ADD) - 32 * corr;
+        }
+
+        /**
+         * Two passes of two activation rows each: the 6-bit quants are rebuilt once per pair. The
+         * pair loop reads its scales from the segment per quarter: with the two-long scale
+         * registers of {@link #dot1} C2 boxed vectors in this bigger body in some compilations.
+         */
+        @Override
+        void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
+            dot2(w, off, a, j, out, 0);
+            dot2(w, off, a, j + 2, out, 2);
+        }
+
+        private static void dot2(MemorySegment w, long off, Activations a, int j, float[] out, int o) {
+            short[] qa = a.qa;
+            float[] dk = a.dk;
+            int[] bs = a.bs;
+            int k = a.k, nb = k >> 8;
+            int a0 = j * k, a1 = a0 + k;
+            FloatVector c0 = FloatVector.zero(FK), c1 = c0;
+            float e0 = 0, e1 = 0;
+            for (int b = 0; b < nb; b++, off += BLOCK, a0 += 256, a1 += 256) {
+                IntVector i0 = IntVector.zero(IK), i1 = i0;
+                for (int h = 0; h < 2; h++) {
+                    long ql = off + 64 * h, qh = off + 128 + 32 * h, sc = off + 192 + 8 * h;
+                    int x = 128 * h;
+                    for (int e = 0; e < 32; e += SL) {
+                        ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(BK, w, ql + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector l2 = (ShortVector) ByteVector.fromMemorySegment(BK, w, ql + 32 + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector hb = (ShortVector) ByteVector.fromMemorySegment(BK, w, qh + e, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                        ShortVector q1 = l1.and((short) 0x0f).or(hb.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                        ShortVector q2 = l2.and((short) 0x0f).or(hb.and((short) 12).lanewise(VectorOperators.LSHL, 2));
+                        ShortVector q3 = l1.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 48));
+                        ShortVector q4 = l2.lanewise(VectorOperators.LSHR, 4).or(hb.and((short) 192).lanewise(VectorOperators.LSHR, 2));
+                        int xe = x + e;
+                        ShortVector p1 = q1.mul(ShortVector.fromArray(SK, qa, a0 + xe)), p2 = q2.mul(ShortVector.fromArray(SK, qa, a0 + xe + 32));
+                        ShortVector p3 = q3.mul(ShortVector.fromArray(SK, qa, a0 + xe + 64)), p4 = q4.mul(ShortVector.fromArray(SK, qa, a0 + xe + 96));
+                        ShortVector r1 = q1.mul(ShortVector.fromArray(SK, qa, a1 + xe)), r2 = q2.mul(ShortVector.fromArray(SK, qa, a1 + xe + 32));
+                        ShortVector r3 = q3.mul(ShortVector.fromArray(SK, qa, a1 + xe + 64)), r4 = q4.mul(ShortVector.fromArray(SK, qa, a1 + xe + 96));
+                        for (int part = 0; part < 2; part++) {
+                            long s = sc + ((e + part * IL) >> 4);
+                            int s1 = w.get(I8, s), s2 = w.get(I8, s + 2), s3 = w.get(I8, s + 4), s4 = w.get(I8, s + 6);
+                            i0 = i0.add(((IntVector) p1.convertShape(VectorOperators.S2I, IK, part)).mul(s1))
+                                    .add(((IntVector) p2.convertShape(VectorOperators.S2I, IK, part)).mul(s2))
+                                    .add(((IntVector) p3.convertShape(VectorOperators.S2I, IK, part)).mul(s3))
+                                    .add(((IntVector) p4.convertShape(VectorOperators.S2I, IK, part)).mul(s4));
+                            i1 = i1.add(((IntVector) r1.convertShape(VectorOperators.S2I, IK, part)).mul(s1))
+                                    .add(((IntVector) r2.convertShape(VectorOperators.S2I, IK, part)).mul(s2))
+                                    .add(((IntVector) r3.convertShape(VectorOperators.S2I, IK, part)).mul(s3))
+                                    .add(((IntVector) r4.convertShape(VectorOperators.S2I, IK, part)).mul(s4));
+                        }
+                    }
+                }
+                float d = h2f(w, off + 208);
+                float d0 = d * dk[a0 >> 8], d1 = d * dk[a1 >> 8];
+                c0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d0), c0);
+                c1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, d1), c1);
+                e0 += d0 * offsets(w.get(I64, off + 192), w.get(I64, off + 200), bs, a0 >> 4);
+                e1 += d1 * offsets(w.get(I64, off + 192), w.get(I64, off + 200), bs, a1 >> 4);
+            }
+            out[o] = c0.reduceLanes(VectorOperators.ADD) - 32 * e0;
+            out[o + 1] = c1.reduceLanes(VectorOperators.ADD) - 32 * e1;
         }
     }
 
@@ -162,6 +420,34 @@ final class KQuantKernels {
                 for (int sb = 0; sb < 8; sb++) {
                     int c = sb >> 1, shift = (sb & 1) * 4, x = ao + 32 * sb, s = 0;
                     for (int l = 0; l < 32; l++) s += ((w.get(I8, off + 16 + 32 * c + l) & 0xff) >>> shift & 0xF) * qa[x + l];
+                    isum += s * scaleMinK4(w, off + 4, sb, false);
+                    mins += scaleMinK4(w, off + 4, sb, true) * (a.bs[x >> 4] + a.bs[(x >> 4) + 1]);
+                }
+                acc += h2f(w, off) * dx * isum - h2f(w, off + 2) * dx * mins;
+            }
+            return acc;
+        }
+    }
+
+    static final class ScalarQ5_K extends DotKernels {
+        boolean quantizedActivations() { return true; }
+
+        @Override
+        boolean superBlockActivations() { return true; }
+
+        float dot1(MemorySegment w, long off, Activations a, int j) {
+            short[] qa = a.qa;
+            int ao = j * a.k, nb = a.k >> 8;
+            float acc = 0;
+            for (int b = 0; b < nb; b++, off += Q5_K.BLOCK, ao += 256) {
+                float dx = a.dk[ao >> 8];
+                int isum = 0, mins = 0;
+                for (int sb = 0; sb < 8; sb++) {
+                    int c = sb >> 1, shift = (sb & 1) * 4, x = ao + 32 * sb, s = 0;
+                    for (int l = 0; l < 32; l++) {
+                        int q = ((w.get(I8, off + 48 + 32 * c + l) & 0xff) >>> shift & 0xF) | ((w.get(I8, off + 16 + l) >>> sb & 1) << 4);
+                        s += q * qa[x + l];
+                    }
                     isum += s * scaleMinK4(w, off + 4, sb, false);
                     mins += scaleMinK4(w, off + 4, sb, true) * (a.bs[x >> 4] + a.bs[(x >> 4) + 1]);
                 }

@@ -27,7 +27,11 @@ class MatMulTest {
     };
 
     @ParameterizedTest
+<<<<<<< HEAD
     @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K"})
+=======
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+>>>>>>> kquant
     void matchesReference(GgmlType type) {
         Random rnd = new Random(TestData.seed("MatMulTest." + type, 42));
         try (Stream s = CpuTestSupport.DEVICE.openStream()) {
@@ -61,7 +65,7 @@ class MatMulTest {
                 String what = type + " k=" + k + " n=" + n + " m=" + m;
                 assertTrue(nm < 1e-9, what + ": NMSE vs reference " + nm);
                 // and the quantization error itself stays in the expected range
-                double budget = switch (type) { case F32 -> 1e-10; case F16 -> 1e-5; case BF16 -> 1e-4; case Q8_0 -> 1e-3; case Q6_K -> 3e-3; default -> 6e-2; };
+                double budget = switch (type) { case F32 -> 1e-10; case F16 -> 1e-5; case BF16 -> 1e-4; case Q8_0 -> 1e-3; case Q6_K -> 3e-3; case Q5_K -> 1e-2; default -> 6e-2; };
                 double ni = CpuTestSupport.nmse(out, ideal);
                 assertTrue(ni < budget, what + ": NMSE vs float math " + ni + " over " + budget);
             }
