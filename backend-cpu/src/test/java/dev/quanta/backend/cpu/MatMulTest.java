@@ -27,11 +27,7 @@ class MatMulTest {
     };
 
     @ParameterizedTest
-<<<<<<< HEAD
-    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q6_K"})
-=======
-    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
->>>>>>> kquant
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     void matchesReference(GgmlType type) {
         Random rnd = new Random(TestData.seed("MatMulTest." + type, 42));
         try (Stream s = CpuTestSupport.DEVICE.openStream()) {
