@@ -59,8 +59,8 @@ class ConcurrencyTest {
             }
             jobs.add(() -> check(aloneChat.get(0), chat(client, PROMPTS[0])));
             jobs.add(() -> check(aloneText.get(5), completionStreamed(client, PROMPTS[5])));
-            jobs.add(() -> hangUp(client, PROMPTS[2]));
-            jobs.add(() -> hangUp(client, PROMPTS[3]));
+            jobs.add(() -> hangUp(ts, PROMPTS[2]));
+            jobs.add(() -> hangUp(ts, PROMPTS[3]));
             jobs.add(() -> expectError(ts.post("/v1/chat/completions", "{\"model\": \"stories260k\", \"messages\": [{\"role\": "), 400, null));
             jobs.add(() -> expectError(ts.post("/v1/completions", "{\"prompt\": \"" + "a".repeat(100_000) + "\"}"), 413, "request_too_large"));
             jobs.add(() -> expectError(ts.post("/v1/completions", "{\"prompt\": \"Once\"}", "sk-wrong"), 401, "invalid_api_key"));
@@ -127,15 +127,33 @@ class ConcurrencyTest {
         return sb.toString();
     }
 
-    /** Starts a long stream, reads three chunks and closes the connection. */
-    static String hangUp(OpenAIClient c, String prompt) {
-        try (StreamResponse<ChatCompletionChunk> s = c.chat().completions().createStreaming(
-                chatParams(prompt, 100).toBuilder().putAdditionalBodyProperty("ignore_eos", com.openai.core.JsonValue.from(true)).build())) {
-            Iterator<ChatCompletionChunk> it = s.stream().iterator();
-            for (int i = 0; i < 3; i++) {
-                if (!it.hasNext()) return "stream ended after " + i + " chunks";
-                it.next();
+    /**
+     * Starts a long stream, reads its first event and resets the connection. A raw socket, not the
+     * SDK: OkHttp drains an unfinished body for up to 100 ms before closing, so on a fast machine the
+     * stream would simply finish and nothing would be cancelled. With SO_LINGER 0 the close is a
+     * reset, and the server's next write fails at once.
+     */
+    static String hangUp(TestServer ts, String prompt) throws Exception {
+        String body = "{\"model\": \"" + ID + "\", \"messages\": [{\"role\": \"user\", \"content\": \"" + prompt + "\"}], \"max_tokens\": 100, "
+                + "\"stream\": true, \"ignore_eos\": true, \"temperature\": 0}";
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int port = java.net.URI.create(ts.base()).getPort();
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+            sock.setSoTimeout(30_000);
+            String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer " + ts.key + "\r\nContent-Length: " + bytes.length + "\r\n\r\n";
+            var out = sock.getOutputStream();
+            out.write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String status = in.readLine();
+            if (status == null || !status.contains(" 200")) return "hang-up stream did not start: " + status;
+            for (String line = in.readLine(); ; line = in.readLine()) {
+                if (line == null) return "stream ended before its first event";
+                if (line.startsWith("data: ")) break;
             }
+            sock.setSoLinger(true, 0);
         }
         return "ok";
     }
