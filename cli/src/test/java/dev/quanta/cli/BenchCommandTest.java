@@ -110,6 +110,6 @@ class BenchCommandTest {
         assertTrue(none.err.contains("nothing to measure"), none.err);
         Run missing = run("bench", "-m", dir.resolve("absent.gguf").toString(), "-p", "4", "-n", "0", "-r", "1");
         assertEquals(1, missing.code);
-        assertTrue(missing.err.contains("absent.gguf: no such file"), missing.err);
+        assertTrue(missing.err.contains("model file not found: ") && missing.err.contains("absent.gguf"), missing.err);
     }
 }

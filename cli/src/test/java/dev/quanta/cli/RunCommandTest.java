@@ -53,7 +53,7 @@ class RunCommandTest {
 
     @Test
     void missingFile(@TempDir Path dir) {
-        assertOneLineError(CliHarness.run("run", "-m", dir.resolve("absent.gguf").toString(), "-p", "x"), "absent.gguf", "no such file");
+        assertOneLineError(CliHarness.run("run", "-m", dir.resolve("absent.gguf").toString(), "-p", "x"), "absent.gguf", "model file not found");
     }
 
     @Test
