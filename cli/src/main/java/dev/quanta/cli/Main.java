@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code quanta} command. Each sub-command lives in its own class in this package. */
-@Command(name = "quanta", mixinStandardHelpOptions = true, version = "quanta 0.1.0-SNAPSHOT",
+@Command(name = "quanta", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "quanta 0.1.0-SNAPSHOT",
         description = "Local LLM inference: GGUF models on CPU, OpenCL and CUDA.",
         subcommands = {RunCommand.class, ChatCommand.class, InfoCommand.class, TokenizeCommand.class, BenchCommand.class, DetectCommand.class, LogitsCommand.class, PerplexityCommand.class, QuantizeCommand.class, SynthCommand.class, PullCommand.class, ListCommand.class, RmCommand.class, ServeCommand.class})
 public final class Main {
