@@ -98,6 +98,14 @@ final class MatMul {
         }
     }
 
+    /**
+     * Decode GEMV pairing two weight rows per activation load (kernels with dot1x2). Off by default:
+     * measured end to end on the synthetic 1B files it was 3.2x slower for Q8_0 (1 thread, tg32 4.4 vs
+     * 14.1 t/s) and 1.5x slower for Q4_0 (2 threads, 8.8 vs 13.1 t/s) than one row per dot, although
+     * a kernel microbenchmark favoured it. -Dquanta.cpu.pairRows=true turns it on.
+     */
+    static final boolean PAIR_ROWS = "true".equals(System.getProperty("quanta.cpu.pairRows"));
+
     private void multiply(int part, int parts, int tid) {
         // parts split the rows on ROW_GROUP boundaries
         int groups = (n + ROW_GROUP - 1) / ROW_GROUP;
@@ -105,7 +113,7 @@ final class MatMul {
         int i1 = Math.min(n, CpuThreadPool.start(groups, part + 1, parts) * ROW_GROUP);
         float[] o = out4[tid];
         DotKernels kern = kernel;
-        boolean pairs = kern.pairsRows();
+        boolean pairs = PAIR_ROWS && kern.pairsRows();
         MemorySegment w = this.w, y = this.y;
         for (int g = i0; g < i1; g += ROW_GROUP) {
             int gEnd = Math.min(i1, g + ROW_GROUP);
