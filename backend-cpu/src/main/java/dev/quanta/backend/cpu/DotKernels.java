@@ -84,25 +84,6 @@ abstract class DotKernels {
         return Float.float16ToFloat(w.get(S16, off));
     }
 
-    /** C bytes at w[o..] sign-extended to int16 lanes. */
-    static ShortVector widen(MemorySegment w, long o) {
-        return (ShortVector) ByteVector.fromMemorySegment(BC, w, o, LE).convertShape(VectorOperators.B2S, SC, 0);
-    }
-
-    /** C bytes at w[o..] zero-extended to int16 lanes (0..255). */
-    static ShortVector widenUnsigned(MemorySegment w, long o) {
-        return (ShortVector) ByteVector.fromMemorySegment(BC, w, o, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
-    }
-
-    static IntVector toInts(IntVector acc, ShortVector p) {
-        for (int part = 0; part < PARTS; part++) acc = acc.add(p.convertShape(VectorOperators.S2I, I, part));
-        return acc;
-    }
-
-    static FloatVector fmaBlock(IntVector isum, float d, FloatVector acc) {
-        return ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
-    }
-
     // ---- Q8_0 x Q8 ----------------------------------------------------------------------------
     //
     // The hot loops below are written flat, with no calls to our own helpers: C2 counts a helper
