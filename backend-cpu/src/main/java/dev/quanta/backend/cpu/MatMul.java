@@ -25,12 +25,18 @@ final class MatMul {
     private final CpuThreadPool pool;
     private final Activations act = new Activations();
     private final Map<GgmlType, DotKernels> kernels = new EnumMap<>(GgmlType.class);
+    private final Map<GgmlType, RowDecoder> decoders = new EnumMap<>(GgmlType.class);
     private final float[][] out4;
+    private final float[][] out16;
+    /** Per thread: {@link Gemm#GROUP} decoded weight rows. */
+    private final float[][] scratch;
     private final CpuThreadPool.Task prepare = this::prepare;
     private final CpuThreadPool.Task multiply = this::multiply;
 
     // the current call
     private DotKernels kernel;
+    /** Non-null when this call runs as a {@link Gemm} (enough activation rows, a decoder for the type). */
+    private RowDecoder gemm;
     private MemorySegment w, x, y;
     private long wOff, wRowStride, xOff, yOff;
     private long[] xNe, xNb;
@@ -39,10 +45,14 @@ final class MatMul {
     MatMul(CpuThreadPool pool) {
         this.pool = pool;
         this.out4 = new float[pool.threads()][4];
+        this.out16 = new float[pool.threads()][16];
+        this.scratch = new float[pool.threads()][0];
         for (GgmlType t : GgmlType.values()) {
             if (t.isRetired()) continue;
             DotKernels d = DotKernels.forType(t);
             if (d != null) kernels.put(t, d);
+            RowDecoder r = Simd.SCALAR ? null : RowDecoder.forType(t);
+            if (d != null && r != null) decoders.put(t, r);
         }
     }
 
@@ -71,7 +81,13 @@ final class MatMul {
         this.xNb = xNb;
         this.y = y;
         this.yOff = yOff;
-        if (kernel.superBlockActivations()) act.ensureQ8K(k, m);
+        this.gemm = Gemm.handles(m) ? decoders.get(wType) : null;
+        if (gemm != null) {
+            act.ensureF32(k, m);
+            long need = (long) Gemm.GROUP * k;
+            if (need > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("MUL_MAT: rows of " + k + " elements are too long");
+            for (int t = 0; t < scratch.length; t++) if (scratch[t].length < need) scratch[t] = new float[(int) need];
+        } else if (kernel.superBlockActivations()) act.ensureQ8K(k, m);
         else if (kernel.quantizedActivations()) act.ensureQ8(k, m);
         else act.ensureF32(k, m);
         if ((long) k * m >= 1 << 14) pool.run(prepare, Math.min(m, pool.threads()));
@@ -80,6 +96,7 @@ final class MatMul {
         if (work < PARALLEL_MIN) multiply(0, 1, 0);
         else pool.run(multiply, Math.max(1, Math.min(n / ROW_GROUP, pool.threads() * PARTS_PER_THREAD)));
         this.w = this.x = this.y = null;
+        this.gemm = null;
     }
 
     static long rowOffset(long r, long[] ne, long[] nb) {
@@ -89,7 +106,7 @@ final class MatMul {
 
     private void prepare(int part, int parts, int tid) {
         int j0 = CpuThreadPool.start(m, part, parts), j1 = CpuThreadPool.start(m, part + 1, parts);
-        boolean q = kernel.quantizedActivations(), sb = kernel.superBlockActivations();
+        boolean f = gemm != null, q = !f && kernel.quantizedActivations(), sb = !f && kernel.superBlockActivations();
         for (int j = j0; j < j1; j++) {
             long off = xOff + rowOffset(j, xNe, xNb);
             if (sb) act.quantizeRowQ8K(x, off, j);
@@ -111,6 +128,10 @@ final class MatMul {
         int groups = (n + ROW_GROUP - 1) / ROW_GROUP;
         int i0 = Math.min(n, CpuThreadPool.start(groups, part, parts) * ROW_GROUP);
         int i1 = Math.min(n, CpuThreadPool.start(groups, part + 1, parts) * ROW_GROUP);
+        if (gemm != null) {
+            Gemm.rows(gemm, w, wOff, wRowStride, n, k, m, act.xa, y, yOff, i0, i1, scratch[tid], out16[tid]);
+            return;
+        }
         float[] o = out4[tid];
         DotKernels kern = kernel;
         boolean pairs = PAIR_ROWS && kern.pairsRows();
