@@ -54,6 +54,12 @@ final class Attention {
      * the tiled pass gains little anyway.
      */
     static final int SHORT_MAX_KV = 1024;
+    /**
+     * From this many (token, cell) pairs on, the tiled pass runs even below {@link #SHORT_MAX_KV}
+     * cells: a prefill micro-batch has hundreds of tokens, and the short pass (one exp and two
+     * 64-element dots per cell and head) took a third of pp512 on the 1B model.
+     */
+    static final long TILED_MIN_PAIRS = 1 << 14;
 
     /** Below this many multiply-adds (q·k and p·v over all rows) attention runs on the calling thread. */
     private static final long PARALLEL_MIN = 1 << 15;
@@ -158,7 +164,7 @@ final class Attention {
         oo = stream.off(node);
         nTok = (int) q.ne(2);
         nKv = (int) k.ne(1);
-        if (nKv <= shortMaxKv) {
+        if (nKv <= shortMaxKv && (long) nTok * nKv < TILED_MIN_PAIRS) {
             kDot = kernels.get(k.type());
             int items = nTok * p.nHead();
             long work = (long) items * nKv * (p.headDim() + p.headDimV());
