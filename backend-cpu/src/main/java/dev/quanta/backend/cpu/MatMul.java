@@ -27,9 +27,10 @@ final class MatMul {
     private final Map<GgmlType, DotKernels> kernels = new EnumMap<>(GgmlType.class);
     private final Map<GgmlType, RowDecoder> decoders = new EnumMap<>(GgmlType.class);
     private final float[][] out4;
-    private final float[][] out16;
-    /** Per thread: {@link Gemm#GROUP} decoded weight rows. */
+    /** Per thread, for {@link Gemm}: the transposed weight panel, one decoded row, the accumulators of all m rows. */
     private final float[][] scratch;
+    private final float[][] tmp;
+    private final float[][] acc;
     private final CpuThreadPool.Task prepare = this::prepare;
     private final CpuThreadPool.Task multiply = this::multiply;
 
@@ -45,8 +46,9 @@ final class MatMul {
     MatMul(CpuThreadPool pool) {
         this.pool = pool;
         this.out4 = new float[pool.threads()][4];
-        this.out16 = new float[pool.threads()][16];
         this.scratch = new float[pool.threads()][0];
+        this.tmp = new float[pool.threads()][0];
+        this.acc = new float[pool.threads()][0];
         for (GgmlType t : GgmlType.values()) {
             if (t.isRetired()) continue;
             DotKernels d = DotKernels.forType(t);
@@ -84,9 +86,13 @@ final class MatMul {
         this.gemm = Gemm.handles(m) ? decoders.get(wType) : null;
         if (gemm != null) {
             act.ensureF32(k, m);
-            long need = (long) Gemm.GROUP * k;
+            long need = (long) Gemm.PANEL * k;
             if (need > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("MUL_MAT: rows of " + k + " elements are too long");
-            for (int t = 0; t < scratch.length; t++) if (scratch[t].length < need) scratch[t] = new float[(int) need];
+            for (int t = 0; t < scratch.length; t++) {
+                if (scratch[t].length < need) scratch[t] = new float[(int) need];
+                if (tmp[t].length < k) tmp[t] = new float[k];
+                if (acc[t].length < (long) m * Gemm.PANEL) acc[t] = new float[m * Gemm.PANEL];
+            }
         } else if (kernel.superBlockActivations()) act.ensureQ8K(k, m);
         else if (kernel.quantizedActivations()) act.ensureQ8(k, m);
         else act.ensureF32(k, m);
@@ -129,7 +135,7 @@ final class MatMul {
         int i0 = Math.min(n, CpuThreadPool.start(groups, part, parts) * ROW_GROUP);
         int i1 = Math.min(n, CpuThreadPool.start(groups, part + 1, parts) * ROW_GROUP);
         if (gemm != null) {
-            Gemm.rows(gemm, w, wOff, wRowStride, n, k, m, act.xa, y, yOff, i0, i1, scratch[tid], out16[tid]);
+            Gemm.rows(gemm, w, wOff, wRowStride, n, k, m, act.xa, y, yOff, i0, i1, scratch[tid], tmp[tid], acc[tid]);
             return;
         }
         float[] o = out4[tid];
