@@ -73,7 +73,7 @@ abstract class DotKernels {
             case F16 -> s ? new ScalarDotKernels.F16() : new F16();
             case BF16 -> s ? new ScalarDotKernels.BF16() : new BF16();
             case Q4_K -> s ? new KQuantKernels.ScalarQ4_K() : new KQuantKernels.Q4_K();
-            case Q6_K -> s ? new KQuantKernels.ScalarQ6_K() : new KQuantKernels.Q6_K();
+            case Q6_K -> s ? new KQuantKernels.ScalarQ6_K() : Simd.BITS == 512 && !"false".equals(System.getProperty("quanta.cpu.q6k512")) ? new KQuantKernels.Q6_K512() : new KQuantKernels.Q6_K();
             case Q4_1, Q5_0, Q5_1, IQ4_NL -> Q32Kernels.forType(type, s);
             case Q5_K -> s ? new KQuantKernels.ScalarQ5_K() : new KQuantKernels.Q5_K();
             default -> QuantCodecs.supported(type) && !type.isRetired() && type.blockSize > 0 ? new DequantRow(type) : null;
