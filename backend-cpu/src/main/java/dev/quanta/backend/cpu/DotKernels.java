@@ -72,7 +72,7 @@ abstract class DotKernels {
             case F32 -> s ? new ScalarDotKernels.F32() : new F32();
             case F16 -> s ? new ScalarDotKernels.F16() : new F16();
             case BF16 -> s ? new ScalarDotKernels.BF16() : new BF16();
-            case Q4_K -> s ? new KQuantKernels.ScalarQ4_K() : new KQuantKernels.Q4_K();
+            case Q4_K -> s ? new KQuantKernels.ScalarQ4_K() : Simd.BITS == 512 && !"false".equals(System.getProperty("quanta.cpu.k512")) ? new KQuantKernels.Q4_K512() : new KQuantKernels.Q4_K();
             case Q6_K -> s ? new KQuantKernels.ScalarQ6_K() : Simd.BITS == 512 && !"false".equals(System.getProperty("quanta.cpu.q6k512")) ? new KQuantKernels.Q6_K512() : new KQuantKernels.Q6_K();
             case Q4_1, Q5_0, Q5_1, IQ4_NL -> Q32Kernels.forType(type, s);
             case Q5_K -> s ? new KQuantKernels.ScalarQ5_K() : new KQuantKernels.Q5_K();

@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -480,6 +481,88 @@ final class KQuantKernels {
         }
 
         private static final Q6_K GENERIC = new Q6_K();
+    }
+
+    /**
+     * Q4_K at 512 bits: the 8 six-bit scales and 8 mins of a super-block are unpacked together into
+     * one 16-lane int vector (two rearranges of its 12 bytes and a few masks, instead of ~70 scalar
+     * shifts); each chunk's two scales are lane broadcasts of it, and the mins term
+     * Σ m_j·(bsums_2j + bsums_2j+1) is one 16-lane multiply per super-block, accumulated as a vector.
+     */
+    static final class Q4_K512 extends DotKernels {
+        static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+        static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+        static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+        static final VectorSpecies<Integer> I512 = IntVector.SPECIES_512;
+        static final VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+        /** Lanes 0–7 scale j, 8–15 min j: the byte holding the low bits (A) and the one holding bits 4–5 (B). */
+        static final VectorShuffle<Integer> A = VectorShuffle.fromValues(I512, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11);
+        static final VectorShuffle<Integer> B = VectorShuffle.fromValues(I512, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7);
+        /** Lane l takes min l/2 (lane 8 + l/2): the mins against the 16 group sums. */
+        static final VectorShuffle<Integer> MINS = VectorShuffle.fromValues(I512, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+        static final VectorMask<Integer> SIX_BITS = VectorMask.fromLong(I512, 0x0f0fL);
+        static final VectorMask<Integer> HIGH_NIBBLE = VectorMask.fromLong(I512, 0xf000L);
+        static final VectorShuffle<Integer> L0 = lane(0), L1 = lane(1), L2 = lane(2), L3 = lane(3), L4 = lane(4), L5 = lane(5), L6 = lane(6), L7 = lane(7);
+
+        private static VectorShuffle<Integer> lane(int i) {
+            int[] ix = new int[16];
+            java.util.Arrays.fill(ix, i);
+            return VectorShuffle.fromArray(I512, ix, 0);
+        }
+
+        boolean quantizedActivations() { return true; }
+
+        @Override
+        boolean superBlockActivations() { return true; }
+
+        float dot1(MemorySegment w, long off, Activations a, int j) {
+            short[] qa = a.qa;
+            float[] dk = a.dk;
+            int[] bs = a.bs;
+            int ao = j * a.k, nb = a.k >> 8;
+            FloatVector acc = FloatVector.zero(F512), corr = acc;
+            for (int b = 0; b < nb; b++, off += Q4_K.BLOCK, ao += 256) {
+                IntVector raw = (IntVector) ByteVector.fromMemorySegment(B128, w, off + 4, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
+                IntVector va = raw.rearrange(A), vb = raw.rearrange(B);
+                IntVector sm = va.and(15).blend(va.lanewise(VectorOperators.LSHR, 4), HIGH_NIBBLE)
+                        .or(vb.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4))
+                        .blend(va.and(63), SIX_BITS);
+                IntVector isum = IntVector.zero(I512);
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B256, w, off + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                IntVector pl = v.and((short) 0x0f).mul(ShortVector.fromArray(S512, qa, ao)).reinterpretAsInts();
+                IntVector ph = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qa, ao + 32)).reinterpretAsInts();
+                isum = isum.add(pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sm.rearrange(L0)))
+                        .add(ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sm.rearrange(L1)));
+                v = (ShortVector) ByteVector.fromMemorySegment(B256, w, off + 48, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                pl = v.and((short) 0x0f).mul(ShortVector.fromArray(S512, qa, ao + 64)).reinterpretAsInts();
+                ph = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qa, ao + 96)).reinterpretAsInts();
+                isum = isum.add(pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sm.rearrange(L2)))
+                        .add(ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sm.rearrange(L3)));
+                v = (ShortVector) ByteVector.fromMemorySegment(B256, w, off + 80, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                pl = v.and((short) 0x0f).mul(ShortVector.fromArray(S512, qa, ao + 128)).reinterpretAsInts();
+                ph = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qa, ao + 160)).reinterpretAsInts();
+                isum = isum.add(pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sm.rearrange(L4)))
+                        .add(ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sm.rearrange(L5)));
+                v = (ShortVector) ByteVector.fromMemorySegment(B256, w, off + 112, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
+                pl = v.and((short) 0x0f).mul(ShortVector.fromArray(S512, qa, ao + 192)).reinterpretAsInts();
+                ph = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S512, qa, ao + 224)).reinterpretAsInts();
+                isum = isum.add(pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sm.rearrange(L6)))
+                        .add(ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(sm.rearrange(L7)));
+                float dx = dk[ao >> 8];
+                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(S16, off)) * dx), acc);
+                corr = ((FloatVector) sm.rearrange(MINS).mul(IntVector.fromArray(I512, bs, ao >> 4)).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(S16, off + 2)) * dx), corr);
+            }
+            return acc.sub(corr).reduceLanes(VectorOperators.ADD);
+        }
+
+        /** m = 2..7 rows (the GEMM takes more): the generic kernel. */
+        @Override
+        void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
+            GENERIC.dot4(w, off, a, j, out);
+        }
+
+        private static final Q4_K GENERIC = new Q4_K();
     }
 
     // ---- scalar versions (vectorBits=0): the same integer math in plain Java ----------------------
