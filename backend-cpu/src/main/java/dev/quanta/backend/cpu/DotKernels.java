@@ -417,7 +417,12 @@ abstract class DotKernels {
         F16() { super(2); }
 
         FloatVector load(MemorySegment w, long off) {
-            return halfToFloat((IntVector) ShortVector.fromMemorySegment(SF, w, off, LE).convertShape(VectorOperators.S2I, I, 0));
+            // written out, not a call to halfToFloat: left out of line, that call boxed its vectors
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(SF, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
+            IntVector em = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
+            IntVector mag = em.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .blend(em.or(0x7f800000), em.compare(VectorOperators.GE, 0x7c00 << 13));
+            return mag.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
         }
 
         float scalar(MemorySegment w, long off) {

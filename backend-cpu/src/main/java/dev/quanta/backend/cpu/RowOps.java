@@ -229,7 +229,7 @@ final class RowOps {
                 for (long r = r0; r < r1; r++) {
                     load(as, ao + MatMul.rowOffset(r, ane, anb), g, n);
                     load(bs, bo + MatMul.rowOffset(r, bne, bnb), u, n);
-                    if (swi) for (int i = 0; i < n; i++) g[i] = silu(g[i]) * u[i];
+                    if (swi) swiglu(g, u, n);
                     else for (int i = 0; i < n; i++) g[i] = gelu(g[i]) * u[i];
                     store(r, g, n);
                 }
@@ -274,6 +274,23 @@ final class RowOps {
             }
             default -> throw new IllegalArgumentException("op " + t.op() + " is not a row op");
         }
+    }
+
+    /**
+     * g[i] = silu(g[i])·u[i]; vectorized with the Vector API's EXP (the JDK's SVML intrinsic on
+     * x86): scalar {@code Math.exp} made SWIGLU 4% of pp512 on the 1B model (2.6 ns per element).
+     */
+    static void swiglu(float[] g, float[] u, int n) {
+        int i = 0;
+        if (!Simd.SCALAR) {
+            jdk.incubator.vector.VectorSpecies<Float> F = Simd.F;
+            for (int bound = n - Simd.FL; i <= bound; i += Simd.FL) {
+                jdk.incubator.vector.FloatVector x = jdk.incubator.vector.FloatVector.fromArray(F, g, i);
+                jdk.incubator.vector.FloatVector e = x.neg().lanewise(jdk.incubator.vector.VectorOperators.EXP).add(1f);
+                x.div(e).mul(jdk.incubator.vector.FloatVector.fromArray(F, u, i)).intoArray(g, i);
+            }
+        }
+        for (; i < n; i++) g[i] = silu(g[i]) * u[i];
     }
 
     static float silu(float x) {
