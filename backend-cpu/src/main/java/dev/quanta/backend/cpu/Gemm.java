@@ -46,17 +46,23 @@ final class Gemm {
     /**
      * Rows [i0, i1) of Y: weight row i at w[wOff + i·stride] (decoded by {@code dec}), activations
      * x[j·k ..] for j &lt; m, results at y[yOff + (j·n + i)·4]. {@code panel} holds PANEL·k floats,
-     * {@code tmp} k, {@code acc} PANEL·m.
+     * {@code tmp} PANEL·k, {@code acc} PANEL·m, {@code idx} FL ints (the gather map, rebuilt when k changes).
      */
     static void rows(RowDecoder dec, MemorySegment w, long wOff, long stride, int n, int k, int m,
-                          float[] x, MemorySegment y, long yOff, int i0, int i1, float[] panel, float[] tmp, float[] acc) {
+                          float[] x, MemorySegment y, long yOff, int i0, int i1, float[] panel, float[] tmp, float[] acc, int[] idx) {
         for (int g = i0; g < i1; g += PANEL) {
             int gn = Math.min(PANEL, i1 - g);
-            for (int r = 0; r < gn; r++) {
-                dec.decode(w, wOff + (g + r) * stride, k, tmp, 0);
-                for (int i = 0, p = r; i < k; i++, p += PANEL) panel[p] = tmp[i];
+            // decode the rows one after another into tmp (row-major, PANEL·k floats), then transpose
+            // in blocks of TB columns, so the panel block being written (TB·PANEL floats) stays in
+            // L1 while the rows go by: transposing row by row across the whole panel missed L1 on
+            // every store and was a quarter of the GEMM's time
+            for (int r = 0; r < gn; r++) dec.decode(w, wOff + (g + r) * stride, k, tmp, r * k);
+            if (gn < PANEL) java.util.Arrays.fill(tmp, gn * k, PANEL * k, 0f);
+            for (int i0b = 0; i0b < k; i0b += TB) {
+                int i1b = Math.min(k, i0b + TB);
+                for (int r = 0; r < PANEL; r++)
+                    for (int i = i0b, p = i0b * PANEL + r, t = r * k + i0b; i < i1b; i++, p += PANEL, t++) panel[p] = tmp[t];
             }
-            for (int r = gn; r < PANEL; r++) for (int i = 0, p = r; i < k; i++, p += PANEL) panel[p] = 0f;
             // k in chunks of KC: the chunk of the panel (PANEL·KC floats) stays in L1 for all m rows;
             // the accumulators of all m rows live in acc[j·PANEL ..] between chunks
             for (int k0 = 0; k0 < k; k0 += KC) {
@@ -69,6 +75,9 @@ final class Gemm {
             for (int j = 0; j < m; j++) MemorySegment.copy(acc, j * PANEL, y, F32, yOff + ((long) j * n + g) * 4, gn);
         }
     }
+
+    /** Columns per block of the panel transpose. */
+    static final int TB = 64;
 
     /** k elements per chunk of the outer-product kernel: PANEL·KC floats (32 KiB at 512 bits) stay in L1. */
     static final int KC = 256;

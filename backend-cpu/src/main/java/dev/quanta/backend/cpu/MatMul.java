@@ -27,9 +27,10 @@ final class MatMul {
     private final Map<GgmlType, DotKernels> kernels = new EnumMap<>(GgmlType.class);
     private final Map<GgmlType, RowDecoder> decoders = new EnumMap<>(GgmlType.class);
     private final float[][] out4;
-    /** Per thread, for {@link Gemm}: the transposed weight panel, one decoded row, the accumulators of all m rows. */
+    /** Per thread, for {@link Gemm}: the transposed weight panel, the decoded rows, the accumulators of all m rows, the gather map. */
     private final float[][] scratch;
     private final float[][] tmp;
+    private final int[][] gatherIdx;
     private final float[][] acc;
     private final CpuThreadPool.Task prepare = this::prepare;
     private final CpuThreadPool.Task multiply = this::multiply;
@@ -48,6 +49,7 @@ final class MatMul {
         this.out4 = new float[pool.threads()][4];
         this.scratch = new float[pool.threads()][0];
         this.tmp = new float[pool.threads()][0];
+        this.gatherIdx = new int[pool.threads()][Math.max(2, Simd.FL)];
         this.acc = new float[pool.threads()][0];
         for (GgmlType t : GgmlType.values()) {
             if (t.isRetired()) continue;
@@ -90,7 +92,7 @@ final class MatMul {
             if (need > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("MUL_MAT: rows of " + k + " elements are too long");
             for (int t = 0; t < scratch.length; t++) {
                 if (scratch[t].length < need) scratch[t] = new float[(int) need];
-                if (tmp[t].length < k) tmp[t] = new float[k];
+                if (tmp[t].length < need) tmp[t] = new float[(int) need];
                 if (acc[t].length < (long) m * Gemm.PANEL) acc[t] = new float[m * Gemm.PANEL];
             }
         } else if (kernel.superBlockActivations()) act.ensureQ8K(k, m);
@@ -135,7 +137,7 @@ final class MatMul {
         int i0 = Math.min(n, CpuThreadPool.start(groups, part, parts) * ROW_GROUP);
         int i1 = Math.min(n, CpuThreadPool.start(groups, part + 1, parts) * ROW_GROUP);
         if (gemm != null) {
-            Gemm.rows(gemm, w, wOff, wRowStride, n, k, m, act.xa, y, yOff, i0, i1, scratch[tid], tmp[tid], acc[tid]);
+            Gemm.rows(gemm, w, wOff, wRowStride, n, k, m, act.xa, y, yOff, i0, i1, scratch[tid], tmp[tid], acc[tid], gatherIdx[tid]);
             return;
         }
         float[] o = out4[tid];
