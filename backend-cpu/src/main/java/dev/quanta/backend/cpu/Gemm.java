@@ -46,10 +46,10 @@ final class Gemm {
     /**
      * Rows [i0, i1) of Y: weight row i at w[wOff + i·stride] (decoded by {@code dec}), activations
      * x[j·k ..] for j &lt; m, results at y[yOff + (j·n + i)·4]. {@code panel} holds PANEL·k floats,
-     * {@code tmp} PANEL·k, {@code acc} PANEL·m, {@code idx} FL ints (the gather map, rebuilt when k changes).
+     * {@code tmp} PANEL·k, {@code acc} PANEL·m.
      */
     static void rows(RowDecoder dec, MemorySegment w, long wOff, long stride, int n, int k, int m,
-                          float[] x, MemorySegment y, long yOff, int i0, int i1, float[] panel, float[] tmp, float[] acc, int[] idx) {
+                          float[] x, MemorySegment y, long yOff, int i0, int i1, float[] panel, float[] tmp, float[] acc) {
         for (int g = i0; g < i1; g += PANEL) {
             int gn = Math.min(PANEL, i1 - g);
             // decode the rows one after another into tmp (row-major, PANEL·k floats), then transpose

@@ -27,10 +27,9 @@ final class MatMul {
     private final Map<GgmlType, DotKernels> kernels = new EnumMap<>(GgmlType.class);
     private final Map<GgmlType, RowDecoder> decoders = new EnumMap<>(GgmlType.class);
     private final float[][] out4;
-    /** Per thread, for {@link Gemm}: the transposed weight panel, the decoded rows, the accumulators of all m rows, the gather map. */
+    /** Per thread, for {@link Gemm}: the transposed weight panel, the decoded rows, the accumulators of all m rows. */
     private final float[][] scratch;
     private final float[][] tmp;
-    private final int[][] gatherIdx;
     private final float[][] acc;
     private final CpuThreadPool.Task prepare = this::prepare;
     private final CpuThreadPool.Task multiply = this::multiply;
@@ -49,7 +48,6 @@ final class MatMul {
         this.out4 = new float[pool.threads()][4];
         this.scratch = new float[pool.threads()][0];
         this.tmp = new float[pool.threads()][0];
-        this.gatherIdx = new int[pool.threads()][Math.max(2, Simd.FL)];
         this.acc = new float[pool.threads()][0];
         for (GgmlType t : GgmlType.values()) {
             if (t.isRetired()) continue;
@@ -137,7 +135,7 @@ final class MatMul {
         int i0 = Math.min(n, CpuThreadPool.start(groups, part, parts) * ROW_GROUP);
         int i1 = Math.min(n, CpuThreadPool.start(groups, part + 1, parts) * ROW_GROUP);
         if (gemm != null) {
-            Gemm.rows(gemm, w, wOff, wRowStride, n, k, m, act.xa, y, yOff, i0, i1, scratch[tid], tmp[tid], acc[tid], gatherIdx[tid]);
+            Gemm.rows(gemm, w, wOff, wRowStride, n, k, m, act.xa, y, yOff, i0, i1, scratch[tid], tmp[tid], acc[tid]);
             return;
         }
         float[] o = out4[tid];
