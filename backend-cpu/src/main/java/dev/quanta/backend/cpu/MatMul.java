@@ -8,11 +8,12 @@ import java.util.Map;
 
 /**
  * MUL_MAT(W[k, n], X[k, m]) -> Y[n, m] on the thread pool, in two phases: the m activation rows
- * are prepared once (quantized to Q8 blocks for quantized weights, copied as F32 for float
- * weights), split over the threads; then each thread takes a static range of weight rows and
- * walks it in groups of {@link #ROW_GROUP} rows (kept in cache) against activation tiles of four
- * rows ({@link DotKernels#dot4}) plus a tail of single rows. One instance per stream; nothing is
- * allocated per call once the scratch has grown.
+ * are prepared once (copied as F32 for the {@link Gemm} and for float weights, else quantized to
+ * Q8 blocks), split over the threads; then the threads claim ranges of weight rows (on
+ * {@link #ROW_GROUP} boundaries). From {@link Gemm#MIN_M} activation rows on, a range runs as the
+ * float GEMM (prefill); below, each group of {@link #ROW_GROUP} rows (kept in cache) meets
+ * activation tiles of four rows ({@link DotKernels#dot4}) and single rows ({@link DotKernels#dot1},
+ * decode GEMV). One instance per stream; nothing is allocated per call once the scratch has grown.
  */
 final class MatMul {
     static final int ROW_GROUP = 16;
