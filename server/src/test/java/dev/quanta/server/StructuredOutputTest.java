@@ -217,6 +217,9 @@ class StructuredOutputTest {
     void streamingUnderASchemaGivesTheSameValidText() throws Exception {
         ChatCompletionCreateParams p = ChatCompletionCreateParams.builder().model("synth").addUserMessage("pet")
                 .responseFormat(jsonSchemaFormat("pet", PET_SCHEMA)).temperature(0.7).seed(5).maxCompletionTokens(120).build();
+        // primed first: a repeat reuses the cached prompt prefix, which the first evaluation of a
+        // prompt does not (see SyntheticModelTest.openAiStreamingAndNotAgree)
+        synth.openAi().chat().completions().create(p);
         String whole = synth.openAi().chat().completions().create(p).choices().get(0).message().content().orElseThrow();
         StringBuilder streamed = new StringBuilder();
         try (StreamResponse<ChatCompletionChunk> s = synth.openAi().chat().completions().createStreaming(p)) {
