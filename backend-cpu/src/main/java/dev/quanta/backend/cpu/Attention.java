@@ -264,12 +264,7 @@ final class Attention {
                     for (; i <= n - FL; i += FL) {
                         IntVector h = (IntVector) ShortVector.fromMemorySegment(SF, s, off + 2L * i, ByteOrder.LITTLE_ENDIAN)
                                 .convertShape(VectorOperators.S2I, I, 0);
-                        // the conversion written out: a call to DotKernels.halfToFloat left out of line boxed its vectors
-                        IntVector em_ = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-                        IntVector mag_ = em_.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                                .blend(em_.or(0x7f800000), em_.compare(VectorOperators.GE, 0x7c00 << 13));
-                        FloatVector f = mag_.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                        f.fma(wv, FloatVector.fromArray(F, o, i)).intoArray(o, i);
+                        DotKernels.halfToFloat(h).fma(wv, FloatVector.fromArray(F, o, i)).intoArray(o, i);
                     }
                 }
                 for (; i < n; i++) o[i] += w * Float.float16ToFloat(s.get(S16, off + 2L * i));
@@ -419,14 +414,8 @@ final class Attention {
             short[] raw = sx.rawS(span);
             MemorySegment.copy(s, S16, off, raw, 0, span);
             int i = 0;
-            for (; i <= span - FL; i += FL) {
-                IntVector h = (IntVector) ShortVector.fromArray(Simd.SF, raw, i).convertShape(VectorOperators.S2I, Simd.I, 0);
-                IntVector em_ = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-                        IntVector mag_ = em_.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                                .blend(em_.or(0x7f800000), em_.compare(VectorOperators.GE, 0x7c00 << 13));
-                        FloatVector f = mag_.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-                f.intoArray(wide, i);
-            }
+            for (; i <= span - FL; i += FL)
+                DotKernels.halfToFloat((IntVector) ShortVector.fromArray(Simd.SF, raw, i).convertShape(VectorOperators.S2I, Simd.I, 0)).intoArray(wide, i);
             for (; i < span; i++) wide[i] = Float.float16ToFloat(raw[i]);
         } else {
             MemorySegment.copy(s, F32, off, wide, 0, span);

@@ -72,8 +72,8 @@ abstract class DotKernels {
             case F32 -> s ? new ScalarDotKernels.F32() : new F32();
             case F16 -> s ? new ScalarDotKernels.F16() : new F16();
             case BF16 -> s ? new ScalarDotKernels.BF16() : new BF16();
-            case Q4_K -> s ? new KQuantKernels.ScalarQ4_K() : Simd.BITS == 512 && !"false".equals(System.getProperty("quanta.cpu.k512")) ? new KQuantKernels.Q4_K512() : new KQuantKernels.Q4_K();
-            case Q6_K -> s ? new KQuantKernels.ScalarQ6_K() : Simd.BITS == 512 && !"false".equals(System.getProperty("quanta.cpu.q6k512")) ? new KQuantKernels.Q6_K512() : new KQuantKernels.Q6_K();
+            case Q4_K -> s ? new KQuantKernels.ScalarQ4_K() : Simd.BITS == 512 ? new KQuantKernels.Q4_K512() : new KQuantKernels.Q4_K();
+            case Q6_K -> s ? new KQuantKernels.ScalarQ6_K() : Simd.BITS == 512 ? new KQuantKernels.Q6_K512() : new KQuantKernels.Q6_K();
             case Q4_1, Q5_0, Q5_1, IQ4_NL -> Q32Kernels.forType(type, s);
             case Q5_K -> s ? new KQuantKernels.ScalarQ5_K() : new KQuantKernels.Q5_K();
             default -> QuantCodecs.supported(type) && !type.isRetired() && type.blockSize > 0 ? new DequantRow(type) : null;
@@ -417,12 +417,7 @@ abstract class DotKernels {
         F16() { super(2); }
 
         FloatVector load(MemorySegment w, long off) {
-            // written out, not a call to halfToFloat: left out of line, that call boxed its vectors
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(SF, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
-            IntVector em = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-            IntVector mag = em.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
-                    .blend(em.or(0x7f800000), em.compare(VectorOperators.GE, 0x7c00 << 13));
-            return mag.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            return halfToFloat((IntVector) ShortVector.fromMemorySegment(SF, w, off, LE).convertShape(VectorOperators.S2I, I, 0));
         }
 
         float scalar(MemorySegment w, long off) {

@@ -73,7 +73,7 @@ final class KQuantKernels {
 
     // ---- Q4_K: (d f16, dmin f16, scales[12], qs[128]) per 256 --------------------------------------
 
-    static final class Q4_K extends DotKernels {
+    static class Q4_K extends DotKernels {
         static final int BLOCK = 144;
 
         boolean quantizedActivations() { return true; }
@@ -281,7 +281,7 @@ final class KQuantKernels {
 
     // ---- Q6_K: (ql[128], qh[64], scales int8[16], d f16) per 256 ------------------------------------
 
-    static final class Q6_K extends DotKernels {
+    static class Q6_K extends DotKernels {
         static final int BLOCK = 210;
 
         boolean quantizedActivations() { return true; }
@@ -411,9 +411,10 @@ final class KQuantKernels {
      * group, 8–15 the second) and multiplied by that vector rearranged to [s_a ×8, s_b ×8]. The −32
      * offset is Σ scales·bsums, one 16-lane multiply per super-block, accumulated as a vector. No
      * scalar work per group (the generic kernel spent a third of its time extracting scale bytes
-     * and in {@link Q6_K#offsets}).
+     * and in {@link Q6_K#offsets}). Only {@code dot1} (decode) is its own; {@code dot4} (2–7 rows) is
+     * the generic kernel's.
      */
-    static final class Q6_K512 extends DotKernels {
+    static final class Q6_K512 extends Q6_K {
         static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
         static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
         static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
@@ -429,11 +430,7 @@ final class KQuantKernels {
             return VectorShuffle.fromArray(I512, ix, 0);
         }
 
-        boolean quantizedActivations() { return true; }
-
         @Override
-        boolean superBlockActivations() { return true; }
-
         float dot1(MemorySegment w, long off, Activations a, int j) {
             short[] qa = a.qa;
             float[] dk = a.dk;
@@ -473,14 +470,6 @@ final class KQuantKernels {
             }
             return acc.sub(corr.mul(32f)).reduceLanes(VectorOperators.ADD);
         }
-
-        /** m = 2..7 rows (the GEMM takes more): the generic kernel's pair pass. */
-        @Override
-        void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
-            GENERIC.dot4(w, off, a, j, out);
-        }
-
-        private static final Q6_K GENERIC = new Q6_K();
     }
 
     /**
@@ -488,8 +477,9 @@ final class KQuantKernels {
      * one 16-lane int vector (two rearranges of its 12 bytes and a few masks, instead of ~70 scalar
      * shifts); each chunk's two scales are lane broadcasts of it, and the mins term
      * Σ m_j·(bsums_2j + bsums_2j+1) is one 16-lane multiply per super-block, accumulated as a vector.
+     * Only {@code dot1} (decode) is its own; {@code dot4} (2–7 rows) is the generic kernel's.
      */
-    static final class Q4_K512 extends DotKernels {
+    static final class Q4_K512 extends Q4_K {
         static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
         static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
         static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
@@ -510,11 +500,7 @@ final class KQuantKernels {
             return VectorShuffle.fromArray(I512, ix, 0);
         }
 
-        boolean quantizedActivations() { return true; }
-
         @Override
-        boolean superBlockActivations() { return true; }
-
         float dot1(MemorySegment w, long off, Activations a, int j) {
             short[] qa = a.qa;
             float[] dk = a.dk;
@@ -555,14 +541,6 @@ final class KQuantKernels {
             }
             return acc.sub(corr).reduceLanes(VectorOperators.ADD);
         }
-
-        /** m = 2..7 rows (the GEMM takes more): the generic kernel. */
-        @Override
-        void dot4(MemorySegment w, long off, Activations a, int j, float[] out) {
-            GENERIC.dot4(w, off, a, j, out);
-        }
-
-        private static final Q4_K GENERIC = new Q4_K();
     }
 
     // ---- scalar versions (vectorBits=0): the same integer math in plain Java ----------------------

@@ -73,11 +73,8 @@ abstract class RowDecoder {
         void decode(MemorySegment w, long off, int k, float[] dst, int d) {
             int i = 0;
             for (; i <= k - FL; i += FL, off += 2L * FL) {
-                IntVector h = (IntVector) ShortVector.fromMemorySegment(SF, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
-                IntVector em = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-                IntVector mag = em.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-                mag = mag.blend(em.or(0x7f800000), em.compare(VectorOperators.GE, 0x7c00 << 13));
-                mag.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, d + i);
+                DotKernels.halfToFloat((IntVector) ShortVector.fromMemorySegment(SF, w, off, LE).convertShape(VectorOperators.S2I, I, 0))
+                        .intoArray(dst, d + i);
             }
             for (; i < k; i++, off += 2) dst[d + i] = Float.float16ToFloat(w.get(S16, off));
         }

@@ -34,17 +34,6 @@ public final class InferenceContext implements AutoCloseable {
     private final int nUbatch;
     private boolean closed;
 
-    /**
-     * Micro-batches after which the process runs one full garbage collection, once (0: never;
-     * {@code -Dquanta.compactAfterWarmup=N}). The CPU kernels are Vector API code: until C2 has
-     * compiled them, their interpreted and C1 forms allocate every vector (about 4 GB of
-     * short-lived arrays over the first tokens of a 1B model), and G1 grows the heap to absorb it
-     * (0.5–3.7 GB committed against a live set of ~32 MB) and keeps it. One full collection after
-     * the warm-up returns that memory to the OS.
-     */
-    static final int COMPACT_AFTER = Integer.getInteger("quanta.compactAfterWarmup", 48);
-    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
-
     public InferenceContext(Architecture arch, ModelConfig config, ModelWeights weights, Device device,
                             int nCtx, GgmlType kvType, int nUbatch) {
         this(arch, config, LayerSplit.single(device, weights, config.nLayer()), nCtx, kvType, nUbatch);
@@ -117,7 +106,6 @@ public final class InferenceContext implements AutoCloseable {
             Batch ub = batch.slice(start, Math.min(batch.size(), start + nUbatch));
             int wanted = ub.outputs();
             float[][] part = run(ub, withHidden);
-            if (COMPACT_AFTER > 0 && RUNS.get() <= COMPACT_AFTER && RUNS.incrementAndGet() == COMPACT_AFTER) System.gc();
             if (wanted > 0) {
                 System.arraycopy(part[0], 0, out, written * nVocab, wanted * nVocab);
                 if (hidden != null) System.arraycopy(part[1], 0, hidden, written * nEmbd, wanted * nEmbd);
