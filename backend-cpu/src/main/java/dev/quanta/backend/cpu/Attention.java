@@ -489,7 +489,7 @@ final class Attention {
         FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < CHUNK; j += FL) {
             FloatVector s = FloatVector.fromArray(F, sc, off + j).mul(scale);
-            if (cap != 0f) s = s.mul(1f / cap).lanewise(VectorOperators.TANH).mul(cap);
+            if (cap != 0f) s = VectorMath.tanh(s.mul(1f / cap)).mul(cap);
             FloatVector m = FloatVector.fromArray(F, mk, off + j);
             s = s.add(m).blend(m, m.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
             s.intoArray(sc, off + j);
@@ -512,11 +512,11 @@ final class Attention {
         }
         FloatVector vs = FloatVector.zero(F);
         for (int j = 0; j < CHUNK; j += FL) {
-            FloatVector w = FloatVector.fromArray(F, sc, off + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector w = VectorMath.exp(FloatVector.fromArray(F, sc, off + j).sub(max));
             w.intoArray(sc, off + j);
             vs = vs.add(w);
         }
-        return vs.reduceLanes(VectorOperators.ADD);
+        return Simd.sum(vs);
     }
 
     /** sc[sOff + j] = Σ_d q[qOff + d] · kT[d][j] for the whole chunk. */
@@ -552,7 +552,7 @@ final class Attention {
             int vb = e * CHUNK;
             FloatVector acc = FloatVector.fromArray(F, w, wOff).mul(FloatVector.fromArray(F, vT, vb));
             for (int j = FL; j < CHUNK; j += FL) acc = FloatVector.fromArray(F, w, wOff + j).fma(FloatVector.fromArray(F, vT, vb + j), acc);
-            o[oOff + e] += acc.reduceLanes(VectorOperators.ADD);
+            o[oOff + e] += Simd.sum(acc);
         }
     }
 }

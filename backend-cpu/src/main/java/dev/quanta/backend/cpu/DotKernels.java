@@ -121,7 +121,12 @@ abstract class DotKernels {
                 acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0))
                         .fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off + 34)) * da[(ao >> 5) + 1]), acc1);
             }
-            float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            FloatVector h0 = acc0.add(acc1); // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h0 = h0.add(h0.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h0 = h0.add(h0.rearrange(Simd.X4));
+            h0 = h0.add(h0.rearrange(Simd.X2));
+            h0 = h0.add(h0.rearrange(Simd.X1));
+            float sum = h0.lane(0);
             if ((a.k & 32) != 0) { // an odd block count: the last block
                 int s = 0;
                 for (int i = 0; i < 32; i++) s += w.get(I8, off + 2 + i) * qa[ao + i];
@@ -157,8 +162,18 @@ abstract class DotKernels {
                 acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off0)) * dx), acc0);
                 acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off1)) * dx), acc1);
             }
-            out[0] = acc0.reduceLanes(VectorOperators.ADD);
-            out[1] = acc1.reduceLanes(VectorOperators.ADD);
+            FloatVector h1 = acc0; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h1 = h1.add(h1.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h1 = h1.add(h1.rearrange(Simd.X4));
+            h1 = h1.add(h1.rearrange(Simd.X2));
+            h1 = h1.add(h1.rearrange(Simd.X1));
+            out[0] = h1.lane(0);
+            FloatVector h2 = acc1; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h2 = h2.add(h2.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h2 = h2.add(h2.rearrange(Simd.X4));
+            h2 = h2.add(h2.rearrange(Simd.X2));
+            h2 = h2.add(h2.rearrange(Simd.X1));
+            out[1] = h2.lane(0);
         }
 
         @Override
@@ -190,10 +205,30 @@ abstract class DotKernels {
                 c2 = ((FloatVector) i2.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d * da[a2 >> 5]), c2);
                 c3 = ((FloatVector) i3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d * da[a3 >> 5]), c3);
             }
-            out[0] = c0.reduceLanes(VectorOperators.ADD);
-            out[1] = c1.reduceLanes(VectorOperators.ADD);
-            out[2] = c2.reduceLanes(VectorOperators.ADD);
-            out[3] = c3.reduceLanes(VectorOperators.ADD);
+            FloatVector h3 = c0; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h3 = h3.add(h3.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h3 = h3.add(h3.rearrange(Simd.X4));
+            h3 = h3.add(h3.rearrange(Simd.X2));
+            h3 = h3.add(h3.rearrange(Simd.X1));
+            out[0] = h3.lane(0);
+            FloatVector h4 = c1; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h4 = h4.add(h4.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h4 = h4.add(h4.rearrange(Simd.X4));
+            h4 = h4.add(h4.rearrange(Simd.X2));
+            h4 = h4.add(h4.rearrange(Simd.X1));
+            out[1] = h4.lane(0);
+            FloatVector h5 = c2; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h5 = h5.add(h5.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h5 = h5.add(h5.rearrange(Simd.X4));
+            h5 = h5.add(h5.rearrange(Simd.X2));
+            h5 = h5.add(h5.rearrange(Simd.X1));
+            out[2] = h5.lane(0);
+            FloatVector h6 = c3; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h6 = h6.add(h6.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h6 = h6.add(h6.rearrange(Simd.X4));
+            h6 = h6.add(h6.rearrange(Simd.X2));
+            h6 = h6.add(h6.rearrange(Simd.X1));
+            out[3] = h6.lane(0);
         }
     }
 
@@ -250,7 +285,12 @@ abstract class DotKernels {
                 acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d1), acc1);
                 corr += d0 * sa[ao >> 5] + d1 * sa[(ao >> 5) + 1];
             }
-            float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD) - 8 * corr;
+            FloatVector h7 = acc0.add(acc1); // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h7 = h7.add(h7.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h7 = h7.add(h7.rearrange(Simd.X4));
+            h7 = h7.add(h7.rearrange(Simd.X2));
+            h7 = h7.add(h7.rearrange(Simd.X1));
+            float sum = h7.lane(0) - 8 * corr;
             if ((a.k & 32) != 0) { // an odd block count: the last block
                 int s = 0;
                 for (int i = 0; i < 16; i++) {
@@ -294,8 +334,18 @@ abstract class DotKernels {
                 e0 += d0 * sx;
                 e1 += d1 * sx;
             }
-            out[0] = acc0.reduceLanes(VectorOperators.ADD) - 8 * e0;
-            out[1] = acc1.reduceLanes(VectorOperators.ADD) - 8 * e1;
+            FloatVector h8 = acc0; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h8 = h8.add(h8.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h8 = h8.add(h8.rearrange(Simd.X4));
+            h8 = h8.add(h8.rearrange(Simd.X2));
+            h8 = h8.add(h8.rearrange(Simd.X1));
+            out[0] = h8.lane(0) - 8 * e0;
+            FloatVector h9 = acc1; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h9 = h9.add(h9.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h9 = h9.add(h9.rearrange(Simd.X4));
+            h9 = h9.add(h9.rearrange(Simd.X2));
+            h9 = h9.add(h9.rearrange(Simd.X1));
+            out[1] = h9.lane(0) - 8 * e1;
         }
 
         /** Four activation rows per pass over the weight block (the nibbles are unpacked once). */
@@ -335,10 +385,30 @@ abstract class DotKernels {
                 e2 += d2 * sa[a2 >> 5];
                 e3 += d3 * sa[a3 >> 5];
             }
-            out[0] = c0.reduceLanes(VectorOperators.ADD) - 8 * e0;
-            out[1] = c1.reduceLanes(VectorOperators.ADD) - 8 * e1;
-            out[2] = c2.reduceLanes(VectorOperators.ADD) - 8 * e2;
-            out[3] = c3.reduceLanes(VectorOperators.ADD) - 8 * e3;
+            FloatVector h10 = c0; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h10 = h10.add(h10.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h10 = h10.add(h10.rearrange(Simd.X4));
+            h10 = h10.add(h10.rearrange(Simd.X2));
+            h10 = h10.add(h10.rearrange(Simd.X1));
+            out[0] = h10.lane(0) - 8 * e0;
+            FloatVector h11 = c1; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h11 = h11.add(h11.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h11 = h11.add(h11.rearrange(Simd.X4));
+            h11 = h11.add(h11.rearrange(Simd.X2));
+            h11 = h11.add(h11.rearrange(Simd.X1));
+            out[1] = h11.lane(0) - 8 * e1;
+            FloatVector h12 = c2; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h12 = h12.add(h12.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h12 = h12.add(h12.rearrange(Simd.X4));
+            h12 = h12.add(h12.rearrange(Simd.X2));
+            h12 = h12.add(h12.rearrange(Simd.X1));
+            out[2] = h12.lane(0) - 8 * e2;
+            FloatVector h13 = c3; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h13 = h13.add(h13.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h13 = h13.add(h13.rearrange(Simd.X4));
+            h13 = h13.add(h13.rearrange(Simd.X2));
+            h13 = h13.add(h13.rearrange(Simd.X1));
+            out[3] = h13.lane(0) - 8 * e3;
         }
     }
 
@@ -367,7 +437,12 @@ abstract class DotKernels {
                 s0 = load(w, off + (long) i * elemBytes).fma(FloatVector.fromArray(F, x, xo + i), s0);
                 s1 = load(w, off + (long) (i + FL) * elemBytes).fma(FloatVector.fromArray(F, x, xo + i + FL), s1);
             }
-            float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
+            FloatVector h14 = s0.add(s1); // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h14 = h14.add(h14.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h14 = h14.add(h14.rearrange(Simd.X4));
+            h14 = h14.add(h14.rearrange(Simd.X2));
+            h14 = h14.add(h14.rearrange(Simd.X1));
+            float sum = h14.lane(0);
             for (; i < k; i++) sum += scalar(w, off + (long) i * elemBytes) * x[xo + i];
             return sum;
         }
@@ -385,8 +460,18 @@ abstract class DotKernels {
                 c2 = v.fma(FloatVector.fromArray(F, x, x2 + i), c2);
                 c3 = v.fma(FloatVector.fromArray(F, x, x3 + i), c3);
             }
-            float r0 = c0.reduceLanes(VectorOperators.ADD), r1 = c1.reduceLanes(VectorOperators.ADD);
-            float r2 = c2.reduceLanes(VectorOperators.ADD), r3 = c3.reduceLanes(VectorOperators.ADD);
+            FloatVector h15 = c0; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h15 = h15.add(h15.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h15 = h15.add(h15.rearrange(Simd.X4));
+            h15 = h15.add(h15.rearrange(Simd.X2));
+            h15 = h15.add(h15.rearrange(Simd.X1));
+            float r0 = h15.lane(0), r1 = Simd.sum(c1);
+            FloatVector h16 = c2; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h16 = h16.add(h16.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h16 = h16.add(h16.rearrange(Simd.X4));
+            h16 = h16.add(h16.rearrange(Simd.X2));
+            h16 = h16.add(h16.rearrange(Simd.X1));
+            float r2 = h16.lane(0), r3 = Simd.sum(c3);
             for (; i < k; i++) {
                 float v = scalar(w, off + (long) i * elemBytes);
                 r0 += v * x[x0 + i];
@@ -482,7 +567,12 @@ abstract class DotKernels {
             if (!Simd.SCALAR) {
                 FloatVector acc = FloatVector.zero(F);
                 for (; i <= k - FL; i += FL) acc = FloatVector.fromArray(F, r, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
-                sum = acc.reduceLanes(VectorOperators.ADD);
+                FloatVector h17 = acc; // lanes summed as Simd.sum does, written out (see there)
+                if (Simd.FL == 16) h17 = h17.add(h17.rearrange(Simd.X8));
+                if (Simd.FL >= 8) h17 = h17.add(h17.rearrange(Simd.X4));
+                h17 = h17.add(h17.rearrange(Simd.X2));
+                h17 = h17.add(h17.rearrange(Simd.X1));
+                sum = h17.lane(0);
             }
             for (; i < k; i++) sum += r[i] * x[xo + i];
             return sum;

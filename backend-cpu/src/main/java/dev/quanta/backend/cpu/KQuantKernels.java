@@ -115,7 +115,12 @@ final class KQuantKernels {
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, h2f(w, off) * dx), acc);
                 corr += h2f(w, off + 2) * dx * mins(lo, hi, bs, ao >> 4);
             }
-            return acc.reduceLanes(VectorOperators.ADD) - corr;
+            FloatVector h0 = acc; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h0 = h0.add(h0.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h0 = h0.add(h0.rearrange(Simd.X4));
+            h0 = h0.add(h0.rearrange(Simd.X2));
+            h0 = h0.add(h0.rearrange(Simd.X1));
+            return h0.lane(0) - corr;
         }
 
         /** Four activation rows per pass: the nibbles are loaded and split once, the scales decoded once. */
@@ -173,10 +178,30 @@ final class KQuantKernels {
                 e2 += dm * d2 * mins(lo, hi, bs, a2 >> 4);
                 e3 += dm * d3 * mins(lo, hi, bs, a3 >> 4);
             }
-            out[0] = c0.reduceLanes(VectorOperators.ADD) - e0;
-            out[1] = c1.reduceLanes(VectorOperators.ADD) - e1;
-            out[2] = c2.reduceLanes(VectorOperators.ADD) - e2;
-            out[3] = c3.reduceLanes(VectorOperators.ADD) - e3;
+            FloatVector h1 = c0; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h1 = h1.add(h1.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h1 = h1.add(h1.rearrange(Simd.X4));
+            h1 = h1.add(h1.rearrange(Simd.X2));
+            h1 = h1.add(h1.rearrange(Simd.X1));
+            out[0] = h1.lane(0) - e0;
+            FloatVector h2 = c1; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h2 = h2.add(h2.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h2 = h2.add(h2.rearrange(Simd.X4));
+            h2 = h2.add(h2.rearrange(Simd.X2));
+            h2 = h2.add(h2.rearrange(Simd.X1));
+            out[1] = h2.lane(0) - e1;
+            FloatVector h3 = c2; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h3 = h3.add(h3.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h3 = h3.add(h3.rearrange(Simd.X4));
+            h3 = h3.add(h3.rearrange(Simd.X2));
+            h3 = h3.add(h3.rearrange(Simd.X1));
+            out[2] = h3.lane(0) - e2;
+            FloatVector h4 = c3; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h4 = h4.add(h4.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h4 = h4.add(h4.rearrange(Simd.X4));
+            h4 = h4.add(h4.rearrange(Simd.X2));
+            h4 = h4.add(h4.rearrange(Simd.X1));
+            out[3] = h4.lane(0) - e3;
         }
     }
 
@@ -223,7 +248,12 @@ final class KQuantKernels {
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, h2f(w, off) * dx), acc);
                 corr += h2f(w, off + 2) * dx * mins(lo, hi, bs, ao >> 4);
             }
-            return acc.reduceLanes(VectorOperators.ADD) - corr;
+            FloatVector h5 = acc; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h5 = h5.add(h5.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h5 = h5.add(h5.rearrange(Simd.X4));
+            h5 = h5.add(h5.rearrange(Simd.X2));
+            h5 = h5.add(h5.rearrange(Simd.X1));
+            return h5.lane(0) - corr;
         }
 
         /** Two passes of two activation rows each over the weight row. */
@@ -274,8 +304,18 @@ final class KQuantKernels {
                 e0 += dm * d0 * mins(lo, hi, bs, a0 >> 4);
                 e1 += dm * d1 * mins(lo, hi, bs, a1 >> 4);
             }
-            out[o] = c0.reduceLanes(VectorOperators.ADD) - e0;
-            out[o + 1] = c1.reduceLanes(VectorOperators.ADD) - e1;
+            FloatVector h6 = c0; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h6 = h6.add(h6.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h6 = h6.add(h6.rearrange(Simd.X4));
+            h6 = h6.add(h6.rearrange(Simd.X2));
+            h6 = h6.add(h6.rearrange(Simd.X1));
+            out[o] = h6.lane(0) - e0;
+            FloatVector h7 = c1; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h7 = h7.add(h7.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h7 = h7.add(h7.rearrange(Simd.X4));
+            h7 = h7.add(h7.rearrange(Simd.X2));
+            h7 = h7.add(h7.rearrange(Simd.X1));
+            out[o + 1] = h7.lane(0) - e1;
         }
     }
 
@@ -338,7 +378,12 @@ final class KQuantKernels {
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FK, dd), acc);
                 corr += dd * offsets(sl0, sl1, bs, ao >> 4);
             }
-            return acc.reduceLanes(VectorOperators.ADD) - 32 * corr;
+            FloatVector h8 = acc; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h8 = h8.add(h8.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h8 = h8.add(h8.rearrange(Simd.X4));
+            h8 = h8.add(h8.rearrange(Simd.X2));
+            h8 = h8.add(h8.rearrange(Simd.X1));
+            return h8.lane(0) - 32 * corr;
         }
 
         /**
@@ -399,8 +444,18 @@ final class KQuantKernels {
                 e0 += d0 * offsets(w.get(I64, off + 192), w.get(I64, off + 200), bs, a0 >> 4);
                 e1 += d1 * offsets(w.get(I64, off + 192), w.get(I64, off + 200), bs, a1 >> 4);
             }
-            out[o] = c0.reduceLanes(VectorOperators.ADD) - 32 * e0;
-            out[o + 1] = c1.reduceLanes(VectorOperators.ADD) - 32 * e1;
+            FloatVector h9 = c0; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h9 = h9.add(h9.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h9 = h9.add(h9.rearrange(Simd.X4));
+            h9 = h9.add(h9.rearrange(Simd.X2));
+            h9 = h9.add(h9.rearrange(Simd.X1));
+            out[o] = h9.lane(0) - 32 * e0;
+            FloatVector h10 = c1; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h10 = h10.add(h10.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h10 = h10.add(h10.rearrange(Simd.X4));
+            h10 = h10.add(h10.rearrange(Simd.X2));
+            h10 = h10.add(h10.rearrange(Simd.X1));
+            out[o + 1] = h10.lane(0) - 32 * e1;
         }
     }
 
@@ -468,7 +523,12 @@ final class KQuantKernels {
                 acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(dd, acc);
                 corr = ((FloatVector) sc.mul(IntVector.fromArray(I512, bs, ao >> 4)).convert(VectorOperators.I2F, 0)).fma(dd, corr);
             }
-            return acc.sub(corr.mul(32f)).reduceLanes(VectorOperators.ADD);
+            FloatVector h11 = acc.sub(corr.mul(32f)); // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h11 = h11.add(h11.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h11 = h11.add(h11.rearrange(Simd.X4));
+            h11 = h11.add(h11.rearrange(Simd.X2));
+            h11 = h11.add(h11.rearrange(Simd.X1));
+            return h11.lane(0);
         }
     }
 
@@ -539,7 +599,12 @@ final class KQuantKernels {
                 corr = ((FloatVector) sm.rearrange(MINS).mul(IntVector.fromArray(I512, bs, ao >> 4)).convert(VectorOperators.I2F, 0))
                         .fma(FloatVector.broadcast(F512, Float.float16ToFloat(w.get(S16, off + 2)) * dx), corr);
             }
-            return acc.sub(corr).reduceLanes(VectorOperators.ADD);
+            FloatVector h12 = acc.sub(corr); // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h12 = h12.add(h12.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h12 = h12.add(h12.rearrange(Simd.X4));
+            h12 = h12.add(h12.rearrange(Simd.X2));
+            h12 = h12.add(h12.rearrange(Simd.X1));
+            return h12.lane(0);
         }
     }
 

@@ -85,7 +85,12 @@ final class Q32Kernels {
                 corr += Float.float16ToFloat(w.get(S16, off + 2)) * dx0 * sa[ao >> 5]
                         + Float.float16ToFloat(w.get(S16, off + 22)) * dx1 * sa[(ao >> 5) + 1];
             }
-            float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD) + corr;
+            FloatVector h0 = acc0.add(acc1); // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h0 = h0.add(h0.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h0 = h0.add(h0.rearrange(Simd.X4));
+            h0 = h0.add(h0.rearrange(Simd.X2));
+            h0 = h0.add(h0.rearrange(Simd.X1));
+            float sum = h0.lane(0) + corr;
             if (b < nb) sum += Scalar.block(GgmlType.Q4_1, w, off, qa, ao, da[ao >> 5], sa[ao >> 5]);
             return sum;
         }
@@ -132,7 +137,12 @@ final class Q32Kernels {
                 acc = ((FloatVector) is.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
                 corr += (q51 ? Float.float16ToFloat(w.get(S16, off + 2)) * dx : -16 * d) * sa[ao >> 5];
             }
-            return acc.reduceLanes(VectorOperators.ADD) + corr;
+            FloatVector h1 = acc; // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h1 = h1.add(h1.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h1 = h1.add(h1.rearrange(Simd.X4));
+            h1 = h1.add(h1.rearrange(Simd.X2));
+            h1 = h1.add(h1.rearrange(Simd.X1));
+            return h1.lane(0) + corr;
         }
     }
 
@@ -168,7 +178,12 @@ final class Q32Kernels {
                 acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off)) * da[ao >> 5]), acc0);
                 acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(S16, off + 18)) * da[(ao >> 5) + 1]), acc1);
             }
-            float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            FloatVector h2 = acc0.add(acc1); // lanes summed as Simd.sum does, written out (see there)
+            if (Simd.FL == 16) h2 = h2.add(h2.rearrange(Simd.X8));
+            if (Simd.FL >= 8) h2 = h2.add(h2.rearrange(Simd.X4));
+            h2 = h2.add(h2.rearrange(Simd.X2));
+            h2 = h2.add(h2.rearrange(Simd.X1));
+            float sum = h2.lane(0);
             if (b < nb) sum += Scalar.block(GgmlType.IQ4_NL, w, off, qa, ao, da[ao >> 5], a.sa[ao >> 5]);
             return sum;
         }

@@ -66,6 +66,31 @@ final class Simd {
     /** Short species with FL lanes (F16/BF16 weights). */
     static final VectorSpecies<Short> SF = FL == 16 ? ShortVector.SPECIES_256 : FL == 8 ? ShortVector.SPECIES_128 : ShortVector.SPECIES_64;
 
+    // butterfly shuffles of F: lane i with lane i ^ w (null where w ≥ FL)
+    static final jdk.incubator.vector.VectorShuffle<Float> X8 = FL == 16 ? jdk.incubator.vector.VectorShuffle.fromOp(F, i -> i ^ 8) : null;
+    static final jdk.incubator.vector.VectorShuffle<Float> X4 = FL >= 8 ? jdk.incubator.vector.VectorShuffle.fromOp(F, i -> i ^ 4) : null;
+    static final jdk.incubator.vector.VectorShuffle<Float> X2 = jdk.incubator.vector.VectorShuffle.fromOp(F, i -> i ^ 2);
+    static final jdk.incubator.vector.VectorShuffle<Float> X1 = jdk.incubator.vector.VectorShuffle.fromOp(F, i -> i ^ 1);
+
+    /**
+     * The sum of the lanes of {@code v} (species {@link #F}) in one fixed order: lanes i and
+     * i ^ 8, then i ^ 4, i ^ 2, i ^ 1. Not {@code reduceLanes(ADD)}: its order is unspecified, and
+     * C2's intrinsic sums in another order than the Java code that runs before it, so logits
+     * changed in the last bits when a kernel got compiled and greedy output could change with
+     * them (56 of 100 random 16-lane sums differed). Costs ~0.3 ns more per sum, once per dot.
+     *
+     * <p>The dot kernels write these steps out instead of calling this: their methods are so big
+     * that C2 declines to inline a call at their end (callee too large, node count cut-off), and
+     * a vector passed to a call that is not inlined is boxed — Q6_K GEMV was 12% slower.
+     */
+    static float sum(FloatVector v) {
+        if (FL == 16) v = v.add(v.rearrange(X8));
+        if (FL >= 8) v = v.add(v.rearrange(X4));
+        v = v.add(v.rearrange(X2));
+        v = v.add(v.rearrange(X1));
+        return v.lane(0);
+    }
+
     static String describe() {
         return SCALAR ? "scalar (vectorBits=0)" : BITS + "-bit SIMD (" + FL + " float lanes)";
     }
