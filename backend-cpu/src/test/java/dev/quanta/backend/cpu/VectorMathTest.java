@@ -80,4 +80,20 @@ class VectorMathTest {
         float[] y = apply(VectorMath::tanh, e);
         for (int i = 0; i < e.length; i++) assertEquals((float) Math.tanh(e[i]), y[i], 0f, "tanh(" + e[i] + ")");
     }
+
+    @Test
+    void halfToFloatIsExactForEveryHalf() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Simd.SCALAR, "the vector conversion is not used by the scalar kernels (vectorBits=0)");
+        jdk.incubator.vector.VectorSpecies<Integer> is = Simd.I; // the kernels' width
+        int[] h = new int[65536];
+        for (int i = 0; i < h.length; i++) h[i] = (short) i; // sign-extended, as the kernels widen them
+        float[] y = new float[h.length];
+        for (int i = 0; i < h.length; i += Simd.FL)
+            DotKernels.halfToFloat(jdk.incubator.vector.IntVector.fromArray(is, h, i)).intoArray(y, i);
+        for (int i = 0; i < h.length; i++) {
+            float want = Float.float16ToFloat((short) i);
+            if (Float.isNaN(want)) assertTrue(Float.isNaN(y[i]), "half 0x" + Integer.toHexString(i) + " is NaN, got " + y[i]);
+            else assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(y[i]), "half 0x" + Integer.toHexString(i));
+        }
+    }
 }

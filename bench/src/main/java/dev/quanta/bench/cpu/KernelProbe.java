@@ -26,7 +26,7 @@ public final class KernelProbe {
 
     public static void main(String[] args) {
         String types = "Q4_0,Q8_0", shapes = "4096x4096,8192x2048", batches = "1";
-        int threads = 2;
+        int threads = 2, copies = 1;
         double seconds = 3;
         for (String a : args) {
             String[] kv = a.split("=", 2);
@@ -36,28 +36,35 @@ public final class KernelProbe {
                 case "batches" -> batches = kv[1];
                 case "threads" -> threads = Integer.parseInt(kv[1]);
                 case "seconds" -> seconds = Double.parseDouble(kv[1]);
-                default -> throw new IllegalArgumentException("unknown argument " + a + " (types= shapes= batches= threads= seconds=)");
+                case "copies" -> copies = Integer.parseInt(kv[1]);
+                default -> throw new IllegalArgumentException("unknown argument " + a + " (types= shapes= batches= threads= seconds= copies=)");
             }
         }
         System.out.printf("%-7s %-10s %5s %3s %12s %12s %14s %8s%n", "type", "n x k", "batch", "thr", "min us", "median us", "ns/block/row", "GB/s");
         for (String ty : types.split(","))
             for (String sh : shapes.split(","))
-                for (String b : batches.split(",")) run(GgmlType.parse(ty), sh, Integer.parseInt(b), threads, seconds);
+                for (String b : batches.split(",")) run(GgmlType.parse(ty), sh, Integer.parseInt(b), threads, seconds, copies);
     }
 
-    static void run(GgmlType t, String shape, int batch, int threads, double seconds) {
+    /**
+     * One case; with {@code copies} > 1 the graph multiplies that many distinct weight matrices by
+     * the same activations (times are per matrix), so that the weights stream from DRAM as in a
+     * model's decode step instead of staying in the last-level cache.
+     */
+    static void run(GgmlType t, String shape, int batch, int threads, double seconds, int copies) {
         String[] nk = shape.split("x");
         int n = Integer.parseInt(nk[0]), k = Integer.parseInt(nk[1]);
         try (Arena arena = Arena.ofShared(); CpuDevice device = new CpuDevice(threads)) {
-            MemorySegment w = MatMulBench.randomWeights(arena, t, n, k, 1);
-            Tensor wt = Tensor.storage("w", t, device.wrapHost(w, "w"), 0, k, n);
             Graph g = new Graph();
             Tensor x = g.input("x", GgmlType.F32, k, batch);
             Random r = new Random(2);
             float[] xf = new float[k * batch];
             for (int i = 0; i < xf.length; i++) xf[i] = (float) r.nextGaussian();
             x.setFloats(xf);
-            g.mulMat(wt, x).markOutput();
+            for (int c = 0; c < copies; c++) {
+                MemorySegment w = MatMulBench.randomWeights(arena, t, n, k, 1 + c);
+                g.mulMat(Tensor.storage("w" + c, t, device.wrapHost(w, "w" + c), 0, k, n), x).markOutput();
+            }
             try (Stream s = device.openStream()) {
                 long end = System.nanoTime() + (long) (seconds * 0.4e9);
                 while (System.nanoTime() < end) s.compute(g); // warm-up (C2)
@@ -71,7 +78,7 @@ public final class KernelProbe {
                 }
                 long[] ts = Arrays.copyOf(times, cnt);
                 Arrays.sort(ts);
-                double min = ts[0], med = ts[cnt / 2];
+                double min = (double) ts[0] / copies, med = (double) ts[cnt / 2] / copies;
                 double blocks = (double) n * k / 32 * batch;
                 double bytes = (double) t.rowBytes(k) * n;
                 System.out.printf("%-7s %-10s %5d %3d %12.1f %12.1f %14.3f %8.1f%n", t, shape, batch, threads, min / 1e3, med / 1e3,
