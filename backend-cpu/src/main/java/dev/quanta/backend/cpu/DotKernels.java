@@ -252,18 +252,20 @@ abstract class DotKernels {
             int ao = j * a.k, aEnd = ao + (a.k & ~63);
             FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
             float corr = 0;
-            if (C == 16) for (; ao < aEnd; off += 36, ao += 64) { // 512 bits: one 16-lane chunk per block, written out
+            // 512 bits: one 16-lane chunk per block, written out; the -8 offset is taken in the int16
+            // lanes (|(q-8)·a| ≤ 1016, a pair of them fits int16) instead of a scalar correction
+            // with the activation sums: 1.23 → 1.13 ns per block, one thread; 1B Q4_0 tg128 +12%
+            if (C == 16) for (; ao < aEnd; off += 36, ao += 64) {
                 ShortVector s = (ShortVector) ByteVector.fromMemorySegment(BC, w, off + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
                 ShortVector t = (ShortVector) ByteVector.fromMemorySegment(BC, w, off + 20, LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, SC, 0);
-                ShortVector p = s.and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, ao))
-                        .add(s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SC, qa, ao + 16)));
-                ShortVector q = t.and((short) 0x0f).mul(ShortVector.fromArray(SC, qa, ao + 32))
-                        .add(t.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SC, qa, ao + 48)));
+                ShortVector p = s.and((short) 0x0f).sub((short) 8).mul(ShortVector.fromArray(SC, qa, ao))
+                        .add(s.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(SC, qa, ao + 16)));
+                ShortVector q = t.and((short) 0x0f).sub((short) 8).mul(ShortVector.fromArray(SC, qa, ao + 32))
+                        .add(t.lanewise(VectorOperators.LSHR, 4).sub((short) 8).mul(ShortVector.fromArray(SC, qa, ao + 48)));
                 float d0 = Float.float16ToFloat(w.get(S16, off)) * da[ao >> 5];
                 float d1 = Float.float16ToFloat(w.get(S16, off + 18)) * da[(ao >> 5) + 1];
                 acc0 = ((FloatVector) ((IntVector) p.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d0), acc0);
                 acc1 = ((FloatVector) ((IntVector) q.convertShape(VectorOperators.S2I, I, 0)).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d1), acc1);
-                corr += d0 * sa[ao >> 5] + d1 * sa[(ao >> 5) + 1];
             }
             else for (; ao < aEnd; off += 36, ao += 64) {
                 IntVector i0 = IntVector.zero(I), i1 = i0;
