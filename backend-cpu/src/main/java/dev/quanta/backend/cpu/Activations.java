@@ -31,6 +31,8 @@ final class Activations {
     private static final int MAGIC_BITS = 0x4B400000;
 
     short[] qa = new short[0];
+    /** The same Q8 quants as int8 ({@link #qa}'s values), for kernels that widen them in the load: half the L1 footprint. */
+    byte[] qb = new byte[0];
     float[] da = new float[0];
     int[] sa = new int[0];
     float[] dk = new float[0];
@@ -50,6 +52,7 @@ final class Activations {
         this.m = m;
         long n = size(k, m);
         if (qa.length < n) qa = new short[(int) n];
+        if (qb.length < n) qb = new byte[(int) n];
         if (da.length < n / 32) {
             da = new float[(int) (n / 32)];
             sa = new int[(int) (n / 32)];
@@ -87,7 +90,10 @@ final class Activations {
             quantize(seg, p, 32, o, d != 0 ? 1f / d : 0f);
             da[o >> 5] = Float.float16ToFloat(Float.floatToFloat16(d)); // stored as f16, as ggml's block_q8_0
             int s = 0;
-            for (int i = 0; i < 32; i++) s += qa[o + i];
+            for (int i = 0; i < 32; i++) {
+                s += qa[o + i];
+                qb[o + i] = (byte) qa[o + i];
+            }
             sa[o >> 5] = s;
         }
     }

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class MatMulTest {
     static final int[][] SHAPES = { // k, n, m
         {32, 1, 1}, {64, 7, 1}, {96, 33, 3}, {256, 17, 4}, {160, 13, 5}, {512, 65, 9}, {4096, 3, 2}, {288, 31, 13},
+        {8192, 5, 1}, {8224, 3, 2}, // long rows (the int8 activation row of Q8_0's GEMV), an odd block count
     };
     /** Shapes for super-block types (k a multiple of 256). */
     static final int[][] K_SHAPES = { // k, n, m
