@@ -84,7 +84,45 @@ final class CpuStream implements Stream {
     static final int COMPACT_AFTER = Integer.getInteger("quanta.cpu.compactAfterWarmup", 48);
     private static final java.util.concurrent.atomic.AtomicInteger COMPUTES = new java.util.concurrent.atomic.AtomicInteger();
 
+    /**
+     * {@code -Dquanta.cpu.prof=true}: wall time of every node on the calling thread, summed per op
+     * and shape (MUL_MAT per weight type, k, n, m), printed to stderr when the JVM exits — where a
+     * decode step's time goes, warm-up included. Off: one static check per node.
+     */
+    static final boolean PROF = Boolean.getBoolean("quanta.cpu.prof");
+    private static final java.util.concurrent.ConcurrentHashMap<String, long[]> PROFILE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static {
+        if (PROF) Runtime.getRuntime().addShutdownHook(new Thread(CpuStream::printProfile, "quanta-cpu-prof"));
+    }
+
+    private static void printProfile() {
+        long total = PROFILE.values().stream().mapToLong(v -> v[0]).sum();
+        System.err.printf("quanta.cpu.prof: %.1f ms in CPU graph nodes%n", total / 1e6);
+        PROFILE.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(30)
+                .forEach(e -> System.err.printf("  %-44s %9.1f ms %5.1f%% %9d calls %9.2f us/call%n", e.getKey(), e.getValue()[0] / 1e6,
+                        100.0 * e.getValue()[0] / Math.max(1, total), e.getValue()[1], e.getValue()[0] / 1e3 / e.getValue()[1]));
+    }
+
     private void run(Tensor t) {
+        if (!PROF) {
+            run0(t);
+            return;
+        }
+        long t0 = System.nanoTime();
+        run0(t);
+        long dt = System.nanoTime() - t0;
+        String key = t.op() == Op.MUL_MAT
+                ? "MUL_MAT " + t.src(0).type() + " k=" + t.src(1).ne(0) + " n=" + t.src(0).ne(1) + " m=" + t.src(1).ne(1)
+                : t.op() + " " + t.ne(0) + "x" + t.ne(1);
+        long[] v = PROFILE.computeIfAbsent(key, x -> new long[2]);
+        synchronized (v) {
+            v[0] += dt;
+            v[1]++;
+        }
+    }
+
+    private void run0(Tensor t) {
         switch (t.op()) {
             case NONE, VIEW -> { }
             case MUL_MAT -> {
