@@ -31,7 +31,7 @@ class JitDeterminismTest {
     static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
         GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
 
-    /** Hex SHA-256 of every output, computed on {@code device}. */
+    /** Hex SHA-256 of every output, computed on {@code device} (weights wrapped by the shared test device, which reads host memory in place). */
     static String digest(CpuDevice device) throws Exception {
         Random r = new Random(SEED);
         MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -40,7 +40,7 @@ class JitDeterminismTest {
             List<Tensor> outs = new ArrayList<>();
             int k = 256, n = 16;
             for (GgmlType t : TYPES) {
-                Tensor w = storage(device, "w." + t, t, CpuTestSupport.randn(r, k * n, 1f), k, n);
+                Tensor w = CpuTestSupport.storage("w." + t, t, CpuTestSupport.randn(r, k * n, 1f), k, n);
                 for (int m : new int[] {1, 4, 9}) outs.add(g.mulMat(w, g.input("x." + t + m, GgmlType.F32, k, m).setFloats(CpuTestSupport.randn(r, k * m, 2f))).markOutput());
             }
             Tensor gate = g.input("gate", GgmlType.F32, 512, 3).setFloats(CpuTestSupport.randn(r, 512 * 3, 3f));
@@ -48,8 +48,8 @@ class JitDeterminismTest {
             outs.add(g.swiglu(gate, up).markOutput());
             for (int[] sh : new int[][] {{3, 70}, {64, 256}}) { // short pass; tiled pass (nTok·nKv ≥ 16384)
                 int hd = 64, nHead = 2, nKvHead = 1, nTok = sh[0], nKv = sh[1];
-                Tensor kk = storage(device, "k", GgmlType.F16, CpuTestSupport.randn(r, hd * nKvHead * nKv, 1f), (long) hd * nKvHead, nKv);
-                Tensor vv = storage(device, "v", GgmlType.F16, CpuTestSupport.randn(r, hd * nKvHead * nKv, 1f), (long) hd * nKvHead, nKv);
+                Tensor kk = CpuTestSupport.storage("k", GgmlType.F16, CpuTestSupport.randn(r, hd * nKvHead * nKv, 1f), (long) hd * nKvHead, nKv);
+                Tensor vv = CpuTestSupport.storage("v", GgmlType.F16, CpuTestSupport.randn(r, hd * nKvHead * nKv, 1f), (long) hd * nKvHead, nKv);
                 float[] mask = new float[nKv * nTok];
                 for (int t = 0; t < nTok; t++) for (int j = 0; j < nKv; j++) mask[t * nKv + j] = j > nKv - nTok + t ? Float.NEGATIVE_INFINITY : 0f;
                 for (float cap : new float[] {0f, 5f}) {
@@ -69,11 +69,6 @@ class JitDeterminismTest {
             }
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static Tensor storage(CpuDevice device, String name, GgmlType type, float[] data, long k, long rows) {
-        if (device != CpuTestSupport.DEVICE) throw new IllegalArgumentException("storage lives on the shared test device");
-        return CpuTestSupport.storage(name, type, data, k, rows);
     }
 
     /** The child JVM: prints the digest computed by the interpreter. */
