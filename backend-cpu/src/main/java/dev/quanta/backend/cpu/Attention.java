@@ -73,6 +73,7 @@ final class Attention {
     private final Scratch[] scratch;
     private final CpuThreadPool.Task task = this::run;
     private final CpuThreadPool.Task shortTask = this::runShort;
+    private final CpuThreadPool.Task groupedTask = this::runShortGrouped;
     private final Activations[] qPrep;
     private final float[][] acc;
     private final Map<GgmlType, DotKernels> kernels = new EnumMap<>(GgmlType.class);
@@ -103,6 +104,9 @@ final class Attention {
         private int idxStride = -1;
 
         float[] wide(int n) { return wf.length >= n ? wf : (wf = new float[n]); }
+
+        // the grouped short pass: scores of a GQA group over all cells, one decoded K and V row
+        float[] gs = new float[0], kd = new float[0], vd = new float[0];
 
         /** idx[j] = j * rowElems: the gather map over a chunk's cells. */
         int[] index(int rowElems) {
@@ -172,7 +176,12 @@ final class Attention {
             kDot = kernels.get(k.type());
             int items = nTok * p.nHead();
             long work = (long) items * nKv * (p.headDim() + p.headDimV());
-            if (items > 1 && work >= PARALLEL_MIN) pool.run(shortTask, Math.min(items, pool.threads() * 4));
+            boolean grouped = !Simd.SCALAR && isFloat(k.type()) && isFloat(v.type());
+            if (grouped) {
+                int gItems = nTok * p.nKvHead();
+                if (gItems > 1 && work >= PARALLEL_MIN) pool.run(groupedTask, Math.min(gItems, pool.threads() * 4));
+                else runShortGrouped(0, 1, 0);
+            } else if (items > 1 && work >= PARALLEL_MIN) pool.run(shortTask, Math.min(items, pool.threads() * 4));
             else runShort(0, 1, 0);
             qs = ks = vs = ms = os = null;
             return;
@@ -191,6 +200,112 @@ final class Attention {
         int items = nTiles * p.nKvHead();
         int i0 = CpuThreadPool.start(items, part, parts), i1 = CpuThreadPool.start(items, part + 1, parts);
         for (int it = i0; it < i1; it++) tile(it / p.nKvHead(), it % p.nKvHead(), scratch[ith]);
+    }
+
+    private static boolean isFloat(GgmlType t) {
+        return t == GgmlType.F16 || t == GgmlType.F32;
+    }
+
+    /**
+     * The short pass for F16/F32 caches, one (token, KV head) per item: each K and V row is decoded
+     * once for the GQA group's query heads (the per-head pass, still used for Q8_0 caches, decoded
+     * it once per head), scores of all cells first, then one softmax per head, then the V rows
+     * weighted. 1B Q8_0 decode, F16 cache: 119 → 69 µs per attention call.
+     */
+    private void runShortGrouped(int part, int parts, int ith) {
+        int items = nTok * p.nKvHead();
+        int i0 = CpuThreadPool.start(items, part, parts), i1 = CpuThreadPool.start(items, part + 1, parts);
+        int hd = p.headDim(), hdv = p.headDimV(), group = p.nHead() / p.nKvHead();
+        Scratch sc = scratch[ith];
+        if (sc.qf.length < group * hd) sc.qf = new float[group * hd];
+        if (sc.o.length < group * hdv) sc.o = new float[group * hdv];
+        if (sc.gs.length < group * nKv) sc.gs = new float[group * nKv];
+        if (sc.kd.length < hd) sc.kd = new float[hd];
+        if (sc.vd.length < hdv) sc.vd = new float[hdv];
+        float[] qf = sc.qf, o = sc.o, gs = sc.gs, kd = sc.kd, vd = sc.vd;
+        float scale = p.scale(), cap = p.softcap();
+        long kRow = k.nb(1), vRow = v.nb(1);
+        GgmlType kt = k.type(), vt = v.type();
+        long kHead = kt.rowBytes(hd), vHead = vt.rowBytes(hdv);
+        for (int it = i0; it < i1; it++) {
+            int t = it / p.nKvHead(), kvh = it % p.nKvHead();
+            for (int g = 0; g < group; g++)
+                MemorySegment.copy(qs, F32, qo + (kvh * group + g) * q.nb(1) + (long) t * q.nb(2), qf, g * hd, hd);
+            long mRow = mo + (long) t * mask.nb(1);
+            // scores
+            for (int j = 0; j < nKv; j++) {
+                float mv = ms.get(F32, mRow + 4L * j);
+                if (mv == Float.NEGATIVE_INFINITY) {
+                    for (int g = 0; g < group; g++) gs[g * nKv + j] = Float.NEGATIVE_INFINITY;
+                    continue;
+                }
+                decodeRow(kt, ks, ko + j * kRow + kvh * kHead, kd, hd);
+                for (int g = 0; g < group; g++) {
+                    float s = dot(qf, g * hd, kd, hd) * scale;
+                    if (cap != 0f) s = cap * (float) Math.tanh(s / cap);
+                    gs[g * nKv + j] = s + mv;
+                }
+            }
+            // softmax numerators per head
+            java.util.Arrays.fill(o, 0, group * hdv, 0f);
+            for (int g = 0; g < group; g++) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < nKv; j++) max = Math.max(max, gs[g * nKv + j]);
+                float sum = 0;
+                for (int j = 0; j < nKv; j++) {
+                    float x = gs[g * nKv + j];
+                    float w = x == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(x - max);
+                    gs[g * nKv + j] = w;
+                    sum += w;
+                }
+                float inv = sum > 0 ? 1f / sum : 0f;
+                for (int j = 0; j < nKv; j++) gs[g * nKv + j] *= inv;
+            }
+            // weighted V rows
+            for (int j = 0; j < nKv; j++) {
+                if (ms.get(F32, mRow + 4L * j) == Float.NEGATIVE_INFINITY) continue;
+                decodeRow(vt, vs, vo + j * vRow + kvh * vHead, vd, hdv);
+                for (int g = 0; g < group; g++) {
+                    float w = gs[g * nKv + j];
+                    if (w != 0f) axpyF(w, vd, o, g * hdv, hdv);
+                }
+            }
+            for (int g = 0; g < group; g++) {
+                long out = oo + ((long) t * p.nHead() + kvh * group + g) * hdv * 4L;
+                MemorySegment.copy(o, g * hdv, os, F32, out, hdv);
+            }
+        }
+    }
+
+    /** n elements of an F16/F32 row at s[off..] as floats into dst[0..n). */
+    private static void decodeRow(GgmlType type, MemorySegment s, long off, float[] dst, int n) {
+        int i = 0;
+        if (type == GgmlType.F32) {
+            MemorySegment.copy(s, F32, off, dst, 0, n);
+            return;
+        }
+        for (; i <= n - FL; i += FL)
+            DotKernels.halfToFloat((IntVector) ShortVector.fromMemorySegment(SF, s, off + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, I, 0)).intoArray(dst, i);
+        for (; i < n; i++) dst[i] = Float.float16ToFloat(s.get(S16, off + 2L * i));
+    }
+
+    /** a[ao..ao+n) · b[0..n), lanes summed in Simd.sum's order. */
+    private static float dot(float[] a, int ao, float[] b, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (; i <= n - FL; i += FL) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, i), acc);
+        float s = Simd.sum(acc);
+        for (; i < n; i++) s += a[ao + i] * b[i];
+        return s;
+    }
+
+    /** o[oo..oo+n) += w · x[0..n). */
+    private static void axpyF(float w, float[] x, float[] o, int oo, int n) {
+        int i = 0;
+        FloatVector wv = FloatVector.broadcast(F, w);
+        for (; i <= n - FL; i += FL) FloatVector.fromArray(F, x, i).fma(wv, FloatVector.fromArray(F, o, oo + i)).intoArray(o, oo + i);
+        for (; i < n; i++) o[oo + i] += w * x[i];
     }
 
     /** The short pass: one (token, head) per item, online softmax cell by cell (masked cells skipped). */
