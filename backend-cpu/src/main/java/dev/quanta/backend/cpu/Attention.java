@@ -77,6 +77,8 @@ final class Attention {
     private final Activations[] qPrep;
     private final float[][] acc;
     private final Map<GgmlType, DotKernels> kernels = new EnumMap<>(GgmlType.class);
+    /** F16/F32 K and V rows to floats for the grouped short pass. */
+    private final Map<GgmlType, RowDecoder> decoders = new EnumMap<>(GgmlType.class);
     private DotKernels kDot;
     /** This instance's {@link #SHORT_MAX_KV} (tests set it to pick a path). */
     int shortMaxKv = SHORT_MAX_KV;
@@ -143,6 +145,7 @@ final class Attention {
         acc = new float[pool.threads()][0];
         for (int i = 0; i < qPrep.length; i++) qPrep[i] = new Activations();
         for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.Q8_0}) kernels.put(t, DotKernels.forType(t));
+        if (!Simd.SCALAR) for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16}) decoders.put(t, RowDecoder.forType(t));
     }
 
     static boolean supports(Tensor t) {
@@ -227,6 +230,7 @@ final class Attention {
         long kRow = k.nb(1), vRow = v.nb(1);
         GgmlType kt = k.type(), vt = v.type();
         long kHead = kt.rowBytes(hd), vHead = vt.rowBytes(hdv);
+        RowDecoder kDec = decoders.get(kt), vDec = decoders.get(vt);
         for (int it = i0; it < i1; it++) {
             int t = it / p.nKvHead(), kvh = it % p.nKvHead();
             for (int g = 0; g < group; g++)
@@ -239,9 +243,9 @@ final class Attention {
                     for (int g = 0; g < group; g++) gs[g * nKv + j] = Float.NEGATIVE_INFINITY;
                     continue;
                 }
-                decodeRow(kt, ks, ko + j * kRow + kvh * kHead, kd, hd);
+                kDec.decode(ks, ko + j * kRow + kvh * kHead, hd, kd, 0);
                 for (int g = 0; g < group; g++) {
-                    float s = dot(qf, g * hd, kd, hd) * scale;
+                    float s = DotKernels.DequantRow.dot(kd, qf, g * hd, hd) * scale;
                     if (cap != 0f) s = cap * (float) Math.tanh(s / cap);
                     gs[g * nKv + j] = s + mv;
                 }
@@ -264,7 +268,7 @@ final class Attention {
             // weighted V rows
             for (int j = 0; j < nKv; j++) {
                 if (ms.get(F32, mRow + 4L * j) == Float.NEGATIVE_INFINITY) continue;
-                decodeRow(vt, vs, vo + j * vRow + kvh * vHead, vd, hdv);
+                vDec.decode(vs, vo + j * vRow + kvh * vHead, hdv, vd, 0);
                 for (int g = 0; g < group; g++) {
                     float w = gs[g * nKv + j];
                     if (w != 0f) axpyF(w, vd, o, g * hdv, hdv);
@@ -275,29 +279,6 @@ final class Attention {
                 MemorySegment.copy(o, g * hdv, os, F32, out, hdv);
             }
         }
-    }
-
-    /** n elements of an F16/F32 row at s[off..] as floats into dst[0..n). */
-    private static void decodeRow(GgmlType type, MemorySegment s, long off, float[] dst, int n) {
-        int i = 0;
-        if (type == GgmlType.F32) {
-            MemorySegment.copy(s, F32, off, dst, 0, n);
-            return;
-        }
-        for (; i <= n - FL; i += FL)
-            DotKernels.halfToFloat((IntVector) ShortVector.fromMemorySegment(SF, s, off + 2L * i, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.S2I, I, 0)).intoArray(dst, i);
-        for (; i < n; i++) dst[i] = Float.float16ToFloat(s.get(S16, off + 2L * i));
-    }
-
-    /** a[ao..ao+n) · b[0..n), lanes summed in Simd.sum's order. */
-    private static float dot(float[] a, int ao, float[] b, int n) {
-        int i = 0;
-        FloatVector acc = FloatVector.zero(F);
-        for (; i <= n - FL; i += FL) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, i), acc);
-        float s = Simd.sum(acc);
-        for (; i < n; i++) s += a[ao + i] * b[i];
-        return s;
     }
 
     /** o[oo..oo+n) += w · x[0..n). */
